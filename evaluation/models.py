@@ -1,0 +1,1 @@
+"""Evaluator assignments, conflicts of interest, reviews, consensus, rankings, joint selection, funding."""

@@ -1,0 +1,65 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Approval, AuditEntry, Organisation, Side, SideRole, User
+
+
+@admin.register(Side)
+class SideAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "authority", "programme", "currency", "time_zone"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "side"]
+    list_filter = ["side", "country"]
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "side", "organisation", "is_staff"]
+    list_filter = ["side", "is_staff", "is_active", "groups"]
+    list_select_related = ["side", "organisation"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Portal"), {"fields": ("side", "organisation", "language", "time_zone")}),
+    )
+
+
+@admin.register(SideRole)
+class SideRoleAdmin(admin.ModelAdmin):
+    list_display = ["side", "role", "group"]
+
+
+@admin.register(Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    list_display = ["content_type", "object_id", "version", "side", "approved_by", "approved_at"]
+    list_filter = ["side", "content_type"]
+    readonly_fields = [f.name for f in Approval._meta.fields]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the database refuses changes to the audit log anyway."""
+
+    list_display = ["at", "actor_name", "actor_side", "action", "object_type", "object_repr", "ip_address"]
+    list_filter = ["action", "actor_side", "object_type"]
+    search_fields = ["actor_name", "object_repr", "action"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

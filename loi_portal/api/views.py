@@ -1,0 +1,61 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from loi_portal.models import Organisation, Side
+
+from .serializers import (
+    MeSerializer,
+    OrganisationSerializer,
+    SideSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+
+
+class SideViewSet(viewsets.ReadOnlyModelViewSet):
+    """The two Sides of the letter. Public."""
+
+    queryset = Side.objects.all()
+    serializer_class = SideSerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_fields = ["code"]
+    ordering_fields = ["code"]
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Organisation.objects.select_related("side").order_by("name", "pk")
+    serializer_class = OrganisationSerializer
+    filterset_fields = ["side__code", "country"]
+    search_fields = ["name"]
+    ordering_fields = ["name", "country"]
+
+
+class ObtainTokenView(APIView):
+    """Exchange a user name and password for an API token."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request, **serializer.validated_data)
+        if user is None or not user.is_active:
+            return Response(
+                {"non_field_errors": ["Unable to log in with the given user name and password."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(generics.RetrieveAPIView):
+    serializer_class = MeSerializer
+
+    def get_object(self):
+        return self.request.user

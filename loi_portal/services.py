@@ -1,0 +1,217 @@
+"""Writes of the framework: audit log, roles, accounts, object permissions and dual approvals.
+
+Every app records through these functions, so there is one audit trail and one approval mechanism."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from .enums import Role
+from .models import Approval, AuditEntry, Organisation, Side, SideRole, User
+
+logger = logging.getLogger(__name__)
+
+_current_ip: dict[str, str | None] = {"ip": None}
+
+
+def set_request_ip(ip: str | None) -> None:
+    """Called by middleware so services can record where an action came from without a request."""
+    _current_ip["ip"] = ip
+
+
+def audit(
+    action: str,
+    *,
+    by: User | None,
+    obj: models.Model | None = None,
+    sides: Iterable[str] = ("EU", "JP"),
+    **details,
+) -> AuditEntry:
+    """Append one line to the audit log. ``sides`` says whose officers may read it."""
+    return AuditEntry.objects.create(
+        actor_id=by.pk if by else None,
+        actor_name=by.get_username() if by else "system",
+        actor_side=(by.side.code if by and by.side_id else ""),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:255] if obj is not None else "",
+        visible_to=",".join(sorted(set(sides))),
+        ip_address=_current_ip["ip"],
+        details=details,
+    )
+
+
+# -- roles and accounts ------------------------------------------------------------------------------
+
+
+def side_role_group(side: Side, role: str) -> Group:
+    side_role = SideRole.objects.select_related("group").filter(side=side, role=role).first()
+    if side_role is None:
+        group, _created = Group.objects.get_or_create(name=f"{side.code} {role}")
+        side_role = SideRole.objects.create(side=side, role=role, group=group)
+    return side_role.group
+
+
+@transaction.atomic
+def grant_role(user: User, role: str, *, by: User | None) -> None:
+    """Make ``user`` hold ``role`` on their own Side."""
+    if user.side_id is None and role != Role.ADMINISTRATOR:
+        raise ValidationError(_("A user needs a Side before they can hold a role."))
+    if role == Role.ADMINISTRATOR:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        audit("role.grant", by=by, obj=user, role=role)
+        return
+    user.groups.add(side_role_group(user.side, role))
+    user.__dict__.pop("roles", None)
+    audit("role.grant", by=by, obj=user, sides=[user.side.code], role=role)
+
+
+@transaction.atomic
+def revoke_role(user: User, role: str, *, by: User | None) -> None:
+    if user.side_id:
+        user.groups.remove(side_role_group(user.side, role))
+    user.__dict__.pop("roles", None)
+    audit("role.revoke", by=by, obj=user, sides=[user.side.code] if user.side_id else ("EU", "JP"), role=role)
+
+
+@transaction.atomic
+def register_researcher(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    organisation: Organisation,
+    language: str = "en",
+) -> User:
+    """Self-registration: the researcher's Side is that of their organisation."""
+    user = User(
+        username=username,
+        email=email.lower(),
+        first_name=first_name,
+        last_name=last_name,
+        organisation=organisation,
+        side=organisation.side,
+        language=language,
+    )
+    user.set_password(password)
+    user.save()
+    grant_role(user, Role.RESEARCHER, by=None)
+    audit("account.register", by=user, obj=user, sides=[user.side.code])
+    return user
+
+
+@transaction.atomic
+def invite_user(
+    *,
+    email: str,
+    role: str,
+    by: User,
+    first_name: str = "",
+    last_name: str = "",
+    organisation: Organisation | None = None,
+) -> User:
+    """An officer invites an officer, expert, evaluator or observer of their own Side.
+
+    The account has no usable password; the invitee sets one through the password-reset link."""
+    from .permissions import can_invite
+
+    if not can_invite(by, role):
+        raise ValidationError(_("Only a programme officer can invite people, and only to their own Side."))
+    if organisation is not None and organisation.side_id != by.side_id:
+        raise ValidationError({"organisation": _("The organisation must belong to your Side.")})
+    email = email.lower()
+    user = User.objects.filter(email=email).first()
+    if user is not None and user.side_id != by.side_id:
+        raise ValidationError({"email": _("This person belongs to the other Side.")})
+    if user is None:
+        user = User(
+            username=email,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            side=by.side,
+            organisation=organisation,
+        )
+        user.set_unusable_password()
+        user.save()
+    grant_role(user, role, by=by)
+    audit("account.invite", by=by, obj=user, sides=[by.side.code], role=role)
+    if not user.has_usable_password():
+        from .notifications import send_invitation
+
+        send_invitation(user, role_label=str(Role(role).label))
+    return user
+
+
+# -- object permissions ------------------------------------------------------------------------------
+
+
+def grant(perm: str, who, obj: models.Model, *, by: User | None = None) -> None:
+    """Grant an object permission (to a user or a group) and record it in the audit log."""
+    assign_perm(perm, who, obj)
+    audit("permission.grant", by=by, obj=obj, perm=perm, to=str(who))
+
+
+def revoke(perm: str, who, obj: models.Model, *, by: User | None = None) -> None:
+    remove_perm(perm, who, obj)
+    audit("permission.revoke", by=by, obj=obj, perm=perm, to=str(who))
+
+
+# -- dual approvals ----------------------------------------------------------------------------------
+
+
+def approvals_of(obj: models.Model, version: str | int | None = None):
+    qs = Approval.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+    ).select_related("side", "approved_by")
+    if version is not None:
+        qs = qs.filter(version=str(version))
+    return qs
+
+
+def approved_sides(obj: models.Model, version: str | int) -> set[str]:
+    return set(approvals_of(obj, version).values_list("side__code", flat=True))
+
+
+def is_approved_by_both(obj: models.Model, version: str | int) -> bool:
+    return approved_sides(obj, version) >= {"EU", "JP"}
+
+
+@transaction.atomic
+def approve(obj: models.Model, version: str | int, *, by: User, comment: str = "") -> tuple[Approval, bool]:
+    """Record the approval of ``version`` of ``obj`` by the approver's Side.
+
+    Returns the approval and whether both Sides have now approved that version. The caller locks the
+    parent row first, so two officers approving at the same moment serialise; the unique constraint
+    keeps one approval per Side and version even without that lock."""
+    if by.side_id is None or not by.is_officer:
+        raise ValidationError(_("Only a programme officer of a Side can approve."))
+    existing = approvals_of(obj, version).filter(side_id=by.side_id).first()
+    if existing is not None:
+        raise ValidationError(_("Your Side has already approved this version."))
+    try:
+        with transaction.atomic():
+            approval = Approval.objects.create(
+                content_type=ContentType.objects.get_for_model(obj),
+                object_id=obj.pk,
+                version=str(version),
+                side=by.side,
+                approved_by=by,
+                comment=comment,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(_("Your Side has already approved this version.")) from exc
+    audit("approval", by=by, obj=obj, version=str(version))
+    return approval, is_approved_by_both(obj, version)

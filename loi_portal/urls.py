@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/register/", views.register, name="register"),
+    path("accounts/invite/", views.invite, name="invite"),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("api/", include("loi_portal.api.urls")),
+]
+
+urlpatterns += [
+    path("calls/", include("calls.urls")),
+    path("proposals/", include("proposals.urls")),
+    path("evaluation/", include("evaluation.urls")),
+    path("reporting/", include("reporting.urls")),
+]

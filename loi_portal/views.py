@@ -1,0 +1,91 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import services
+from .forms import InvitationForm, ProfileForm, RegistrationForm
+from .health import health
+
+
+def home(request):
+    return render(request, "loi_portal/home.html")
+
+
+@login_required
+def dashboard(request):
+    return render(request, "loi_portal/dashboard.html", {"roles": request.user.roles})
+
+
+def register(request):
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = services.register_researcher(
+            username=data["username"],
+            email=data["email"],
+            password=data["password1"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            organisation=data["organisation"],
+            language=data["language"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your researcher account is ready."))
+        return redirect("dashboard")
+    return render(request, "registration/register.html", {"form": form})
+
+
+@login_required
+def invite(request):
+    if not request.user.is_officer:
+        raise PermissionDenied
+    form = InvitationForm(request.POST or None, side=request.user.side)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.invite_user(
+                email=data["email"],
+                role=data["role"],
+                by=request.user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                organisation=data["organisation"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("%(email)s has been invited.") % {"email": user.email})
+            return redirect("invite")
+    return render(request, "loi_portal/invite.html", {"form": form})
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        translation.activate(request.user.language)
+        messages.success(request, _("Your profile has been saved."))
+        response = redirect("profile")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, request.user.language, samesite="Lax")
+        return response
+    return render(request, "loi_portal/profile.html", {"form": form})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    state = health()
+    return JsonResponse(state, status=200 if state["database"] == "ok" else 503)

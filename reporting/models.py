@@ -1,0 +1,1 @@
+"""Projects, reporting cycles, progress reports, assessments, indicators and exports."""

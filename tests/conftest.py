@@ -1,0 +1,95 @@
+"""Fixtures shared by every app's tests. The suite runs on PostgreSQL and Redis (see README)."""
+
+import pytest
+from django.test import Client
+
+from calls.enums import CallState
+from tests.factories import make_call, make_plan_version, make_proposal, make_user
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test go to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def eu_officer(db):
+    return make_user("EU", "officer", username="eu_officer", email="eu.officer@ec.example.eu")
+
+
+@pytest.fixture
+def jp_officer(db):
+    return make_user("JP", "officer", username="jp_officer", email="jp.officer@cao.example.jp")
+
+
+@pytest.fixture
+def eu_researcher(db):
+    return make_user("EU", "researcher", username="eu_researcher", email="eu.researcher@tu.example.de")
+
+
+@pytest.fixture
+def jp_researcher(db):
+    return make_user("JP", "researcher", username="jp_researcher", email="jp.researcher@u.example.jp")
+
+
+@pytest.fixture
+def eu_evaluator(db):
+    return make_user("EU", "evaluator")
+
+
+@pytest.fixture
+def jp_evaluator(db):
+    return make_user("JP", "evaluator")
+
+
+@pytest.fixture
+def client_eu_officer(eu_officer):
+    return _client_for(eu_officer)
+
+
+@pytest.fixture
+def client_jp_officer(jp_officer):
+    return _client_for(jp_officer)
+
+
+@pytest.fixture
+def client_eu_researcher(eu_researcher):
+    return _client_for(eu_researcher)
+
+
+@pytest.fixture
+def client_jp_researcher(jp_researcher):
+    return _client_for(jp_researcher)
+
+
+@pytest.fixture
+def client_for():
+    return _client_for
+
+
+@pytest.fixture
+def plan_version(db):
+    return make_plan_version()
+
+
+@pytest.fixture
+def open_call(db, plan_version):
+    return make_call(state=CallState.OPEN, plan_version=plan_version)
+
+
+@pytest.fixture
+def proposal(open_call, eu_researcher):
+    return make_proposal(call=open_call, coordinator=eu_researcher)
