@@ -9,7 +9,7 @@ DEMO_ENV := DEBUG=1 DATABASE_URL=$${DATABASE_URL:-sqlite:///demo.sqlite3} CELERY
 	CACHE_BACKEND=$${CACHE_BACKEND:-locmem} EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
 	SECURE_SSL_REDIRECT=0
 
-.PHONY: demo test install system lint format services clean messages
+.PHONY: demo test install system lint format services clean messages node
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed." >&2; exit 1; }
@@ -31,7 +31,12 @@ demo: install system
 services:
 	@bash scripts/services.sh
 
-test: install system services
+# Node packages the browser tests inject into pages (axe-core); reinstalled when the lock file changes.
+node:
+	@if [ -f package.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then \
+		npm ci --no-audit --no-fund; fi
+
+test: install system services node
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
