@@ -1,10 +1,27 @@
 """Fixtures shared by every app's tests. The suite runs on PostgreSQL and Redis (see README)."""
 
+import importlib
+
 import pytest
 from django.test import Client
 
 from calls.enums import CallState
 from tests.factories import make_call, make_plan_version, make_proposal, make_user
+
+
+@pytest.fixture(autouse=True)
+def _sides_exist(request):
+    """Transactional tests flush every table afterwards, the Sides and role groups of the data
+    migration included; put them back before each such test with the migration's own function."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if not transactional and not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    migration = importlib.import_module("loi_portal.migrations.0002_sides_roles_audit_guard")
+    migration.create_sides(apps, None)
 
 
 @pytest.fixture(autouse=True)
