@@ -1,0 +1,284 @@
+"""End-to-end journeys in Debian's Chromium driven by Playwright.
+
+The portal runs on 127.0.0.1 (pytest-django's ``live_server``) against the PostgreSQL test database,
+with a real Celery worker (a ``celery -A loi_portal worker`` subprocess on the same database and on
+a Redis database of its own). Each journey saves screenshots of its key steps under
+``artifacts/screenshots/<journey>/`` and runs axe-core on every page it visits: a "critical"
+violation fails the journey, "serious" ones are listed in the output.
+"""
+
+import os
+
+# Sync Playwright keeps an asyncio loop in the test's thread; Django would then refuse ORM calls
+# made from the test itself (fixtures, assertions on the database). They are safe here: the loop
+# only drives the browser.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import importlib
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.browser.accessibility import Violation, axe_violations
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-gpu",
+]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+WORKER_LOG = ROOT / "artifacts" / "celery-worker-browser.log"
+# A Redis database of their own, so no other test run's worker takes the journeys' tasks.
+BROKER_URL = os.environ.get("BROWSER_TESTS_REDIS_URL", "redis://127.0.0.1:6379/8")
+PASSWORD = "correct horse battery staple"
+VIEWPORT = {"width": 1280, "height": 900}
+# Playwright waits this long for an element or a navigation; the pages answer in well under a second.
+TIMEOUT_MS = 15_000
+
+_saved_screenshots: list[Path] = []
+_serious: list[str] = []
+
+
+def pytest_configure(config):
+    # Playwright's own browser downloads are never used: Debian's Chromium is.
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+
+
+# --- the browser -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system` (scripts/system-packages.sh).")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+# --- the Celery worker -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_media_root(tmp_path_factory) -> Path:
+    """One media folder for the live server and the worker (files the worker writes are served)."""
+    return tmp_path_factory.mktemp("browser-media")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, browser_media_root):
+    """A real ``celery -A loi_portal worker`` on the test database and its own Redis database."""
+    redis.Redis.from_url(BROKER_URL).flushdb()
+    database = connection.settings_dict
+    database_url = (
+        f"postgres://{database['USER'] or 'postgres'}"
+        f"{':' + database['PASSWORD'] if database['PASSWORD'] else ''}"
+        f"@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TEST_DATABASE_NAME": "",
+        "REDIS_URL": BROKER_URL,
+        "CELERY_BROKER_URL": BROKER_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "MEDIA_ROOT": str(browser_media_root),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "DB_CONN_MAX_AGE": "0",
+    }
+    WORKER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    log = WORKER_LOG.open("w")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "loi_portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname=browser-tests@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while "ready." not in WORKER_LOG.read_text():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail(f"The Celery worker did not start:\n{WORKER_LOG.read_text()[-3000:]}")
+        time.sleep(0.2)
+    yield worker
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+    log.close()
+
+
+def _point_celery_at(url: str) -> str:
+    """Sends the tasks this process queues (the live server's) to ``url``; returns the old URL."""
+    from loi_portal.celery import app
+
+    old = app.conf.broker_url
+    app.conf.broker_url = url
+    # The connection pools were made for the old URL.
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+    return old
+
+
+# --- the data every test database has from its migrations --------------------------------------
+
+
+def _restore_migration_data():
+    """The Sides and their role groups come from a data migration; transactional tests truncate
+    every table after them, so the journeys put those rows back (before they start, and once
+    at the end of the session for the tests of the next run that reuse the database)."""
+    from django.apps import apps
+
+    migration = importlib.import_module("loi_portal.migrations.0002_sides_roles_audit_guard")
+    migration.create_sides(apps, None)
+
+
+@pytest.fixture(scope="session")
+def _migration_data_kept(django_db_setup, django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        _restore_migration_data()
+
+
+# --- the portal as the journeys see it ---------------------------------------------------------
+
+
+@dataclass
+class Portal:
+    """The live portal: its address, the browser and the journey's records (screenshots, axe)."""
+
+    base_url: str
+    browser: Browser
+    journey: str
+    contexts: list[BrowserContext] = field(default_factory=list)
+    screenshots: list[Path] = field(default_factory=list)
+    checked_urls: set[str] = field(default_factory=set)
+
+    def url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
+
+    def new_page(self, *, locale: str = "en-GB") -> Page:
+        """A page in a fresh browser context (its own cookies: one person)."""
+        context = self.browser.new_context(
+            base_url=self.base_url,
+            viewport=VIEWPORT,
+            locale=locale,
+            accept_downloads=True,
+            bypass_csp=True,  # lets axe-core be injected under the portal's strict CSP
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        return context.new_page()
+
+    def log_in(self, page: Page, username: str, password: str = PASSWORD) -> None:
+        page.goto(self.url("/accounts/login/"))
+        page.locator("#id_username").fill(username)
+        page.locator("#id_password").fill(password)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/dashboard/"))
+
+    def page_for(self, username: str, password: str = PASSWORD, *, locale: str = "en-GB") -> Page:
+        page = self.new_page(locale=locale)
+        self.log_in(page, username, password)
+        return page
+
+    def step(self, page: Page, name: str, *, check: bool = True) -> Path:
+        """Saves a screenshot of this step and runs axe-core on the page (once per address)."""
+        path = SCREENSHOTS / self.journey / f"{len(self.screenshots) + 1:02d}-{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+        self.screenshots.append(path)
+        _saved_screenshots.append(path)
+        if check:
+            self.check_accessibility(page, name)
+        return path
+
+    def check_accessibility(self, page: Page, name: str) -> list[Violation]:
+        violations = axe_violations(page)
+        for violation in violations:
+            if violation.impact == "serious":
+                line = f"{self.journey}/{name}: {violation}"
+                if line not in _serious:
+                    _serious.append(line)
+                    print(f"axe serious: {line}")
+        critical = [str(v) for v in violations if v.impact == "critical"]
+        assert not critical, f"critical accessibility violations at step {name}:\n" + "\n".join(critical)
+        self.checked_urls.add(page.url)
+        return violations
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def portal(
+    request,
+    transactional_db,
+    live_server,
+    settings,
+    browser,
+    celery_worker,
+    browser_media_root,
+    _migration_data_kept,
+):
+    """The live portal wired to the real worker; named after the journey for its screenshots."""
+    _restore_migration_data()
+    settings.REDIS_URL = BROKER_URL
+    settings.CELERY_BROKER_URL = BROKER_URL
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": BROKER_URL}
+    }
+    settings.MEDIA_ROOT = browser_media_root
+    old_broker = _point_celery_at(BROKER_URL)
+    journey = request.node.name.removeprefix("test_")
+    for old in (SCREENSHOTS / journey).glob("*.png"):
+        old.unlink()
+    portal = Portal(base_url=live_server.url, browser=browser, journey=journey)
+    try:
+        yield portal
+    finally:
+        portal.close()
+        _point_celery_at(old_broker)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _serious:
+        terminalreporter.section("serious accessibility findings (axe-core)")
+        for line in _serious:
+            terminalreporter.write_line(line)
+    if _saved_screenshots:
+        terminalreporter.section("browser journey screenshots")
+        for path in _saved_screenshots:
+            terminalreporter.write_line(str(path.relative_to(ROOT)))
