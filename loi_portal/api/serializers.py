@@ -51,6 +51,13 @@ class MeSerializer(serializers.ModelSerializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=12,
+        help_text="Current code of the authenticator app; required for officers and evaluators when "
+        "two-factor authentication is on.",
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):

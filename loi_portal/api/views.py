@@ -6,6 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from loi_portal.models import Organisation, Side
+from loi_portal.security import two_factor
+from loi_portal.security.lockout import lockout_message
 
 from .serializers import (
     MeSerializer,
@@ -44,12 +46,19 @@ class ObtainTokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request, **serializer.validated_data)
+        credentials = dict(serializer.validated_data)
+        otp = credentials.pop("otp", "")
+        user = authenticate(request, **credentials)
+        if getattr(request, "axes_locked_out", False):
+            return Response({"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         if user is None or not user.is_active:
             return Response(
                 {"non_field_errors": ["Unable to log in with the given user name and password."]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        otp_error = two_factor.api_code_error(user, otp)
+        if otp_error:
+            return Response({"otp": [otp_error]}, status=status.HTTP_400_BAD_REQUEST)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
