@@ -215,3 +215,7 @@ def content_hash(data) -> str:
     """SHA-256 of a JSON-serialisable structure, stable across runs (sorted keys)."""
     blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
     return hashlib.sha256(blob).hexdigest()
+
+
+# The letter's governance records live in their own module (registered here as loi_portal models).
+from .governance_models import *  # noqa: E402, F403 - needs the models above
