@@ -1,0 +1,536 @@
+"""Writes and transitions of reporting: projects, reports, assessments, exchange rates, export jobs.
+
+``transition_report`` is the only code that writes ``PeriodicReport.state``; ``_set_job_status`` the only
+code that writes ``ExportJob.status``."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import io
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loi_portal.enums import Sensitivity
+from loi_portal.models import content_hash
+from loi_portal.services import audit
+from proposals.enums import ProposalState
+
+from . import permissions
+from .enums import (
+    IP_KINDS,
+    PDF_KINDS,
+    RATING_SEVERITY,
+    REPORT_TRANSITIONS,
+    ActivityKind,
+    ExportKind,
+    ExportStatus,
+    ReportKind,
+    ReportState,
+)
+from .models import (
+    Assessment,
+    ExchangeRate,
+    ExportJob,
+    JointAssessment,
+    PeriodicReport,
+    Project,
+    ProjectFunding,
+    ReportActivity,
+    ReportAttachment,
+    ReportResult,
+    ReportVersion,
+)
+
+DEFAULT_DURATION_MONTHS = 36
+# Reports are due this many days after the end of their period, at noon UTC (evening in Tokyo,
+# lunchtime in Brussels), so both Sides' coordinators have the same working day to finish.
+REPORT_DUE_AFTER_DAYS = 60
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` calendar months, clamped to the end of a shorter month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def reporting_periods(start: dt.date, end: dt.date, *, cycle_months: int, final_report: bool):
+    """The (kind, start, end) of every report of a project running from ``start`` to ``end`` (exclusive).
+
+    One periodic report per cycle; the last period ends with the project. With ``final_report`` the
+    last report is the final report covering the whole project, otherwise the last period's report."""
+    cycle_months = max(1, cycle_months)
+    periods = []
+    period_start = start
+    while period_start < end:
+        period_end = min(add_months(period_start, cycle_months), end)
+        periods.append((ReportKind.PERIODIC, period_start, period_end - dt.timedelta(days=1)))
+        period_start = period_end
+    if final_report:
+        periods.append((ReportKind.FINAL, start, end - dt.timedelta(days=1)))
+    return periods
+
+
+def _due_at(period_end: dt.date) -> dt.datetime:
+    due_day = period_end + dt.timedelta(days=REPORT_DUE_AFTER_DAYS)
+    return dt.datetime.combine(due_day, dt.time(12, 0), tzinfo=dt.UTC)
+
+
+# -- exchange rates ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_exchange_rate(*, rate_date: dt.date, jpy_per_eur, source: str = "", by) -> ExchangeRate:
+    """Record (or correct) the reference rate of a day; combined figures name the rate they used."""
+    if by is not None and not permissions.can_record_exchange_rate(by):
+        raise ValidationError(_("Only a programme officer can record a reference exchange rate."))
+    defaults = {"jpy_per_eur": jpy_per_eur, "recorded_by": by}
+    if source:
+        defaults["source"] = source
+    rate, _created = ExchangeRate.objects.update_or_create(rate_date=rate_date, defaults=defaults)
+    audit("exchange_rate.record", by=by, obj=rate, jpy_per_eur=str(jpy_per_eur), rate_date=str(rate_date))
+    return rate
+
+
+# -- projects ----------------------------------------------------------------------------------------
+
+
+def funding_decisions_of(proposal) -> list[tuple]:
+    """(partner, side, amount_minor) of every positive funding decision on ``proposal``.
+
+    Each Side funds only its own participants (section II.1 of the letter); the decisions are made in
+    the evaluation app."""
+    from evaluation.models import FundingDecision
+
+    decisions = FundingDecision.objects.filter(proposal=proposal).select_related("partner", "side")
+    return [
+        (decision.partner, decision.side, decision.amount_minor)
+        for decision in decisions
+        if decision.amount_minor > 0 and decision.partner.side_id == decision.side_id
+    ]
+
+
+@transaction.atomic
+def create_project(
+    proposal, *, by, start_date: dt.date, duration_months: int = DEFAULT_DURATION_MONTHS
+) -> Project:
+    """Turn a selected, funded proposal into a project with its funding and all its reporting periods.
+
+    Locks the proposal so that two officers cannot create the same project twice; the funding of each
+    partner is copied from its Side's funding decision, the periods from the plan version's cycle."""
+    from proposals.models import Proposal
+
+    locked = Proposal.objects.select_for_update().select_related("call__plan_version").get(pk=proposal.pk)
+    if by is not None and not permissions.is_officer(by):
+        raise ValidationError(_("Only a programme officer can create a project."))
+    if locked.state != ProposalState.SELECTED:
+        raise ValidationError(_("Only a selected proposal can become a project."))
+    if Project.objects.filter(proposal=locked).exists():
+        raise ValidationError(_("This proposal is already a project."))
+    if not 1 <= duration_months <= 120:
+        raise ValidationError({"duration_months": [_("The duration must be between 1 and 120 months.")]})
+    decisions = funding_decisions_of(locked)
+    funded_sides = {side.code for _partner, side, _amount in decisions}
+    if funded_sides != {"EU", "JP"}:
+        raise ValidationError(_("Both Sides must have decided to fund their participants first."))
+    # The project runs until the day before the same date ``duration_months`` later (inclusive end).
+    end_date = add_months(start_date, duration_months) - dt.timedelta(days=1)
+    project = Project.objects.create(
+        proposal=locked,
+        acronym=locked.acronym,
+        title=locked.title,
+        start_date=start_date,
+        end_date=end_date,
+        duration_months=duration_months,
+        created_by=by,
+    )
+    ProjectFunding.objects.bulk_create(
+        ProjectFunding(project=project, partner=partner, side=side, amount_minor=amount)
+        for partner, side, amount in decisions
+    )
+    plan = locked.call.plan_version
+    periods = reporting_periods(
+        start_date,
+        end_date + dt.timedelta(days=1),
+        cycle_months=plan.reporting_cycle_months,
+        final_report=plan.final_report,
+    )
+    PeriodicReport.objects.bulk_create(
+        PeriodicReport(
+            project=project,
+            number=number,
+            kind=kind,
+            period_start=period_start,
+            period_end=period_end,
+            due_at=_due_at(period_end),
+        )
+        for number, (kind, period_start, period_end) in enumerate(periods, start=1)
+    )
+    audit("project.create", by=by, obj=project, proposal=locked.number, reports=len(periods))
+    return project
+
+
+@transaction.atomic
+def set_project_sensitivity(project: Project, sensitivity: str, *, by) -> Project:
+    """Say who may read the project's outcomes in exported reports (public = the Council report too)."""
+    if sensitivity not in Sensitivity.values:
+        raise ValidationError({"sensitivity": [_("Choose a valid sensitivity.")]})
+    previous = project.sensitivity
+    project.sensitivity = sensitivity
+    project.save(update_fields=["sensitivity"])
+    audit("project.sensitivity", by=by, obj=project, old=previous, new=sensitivity)
+    return project
+
+
+# -- reports -----------------------------------------------------------------------------------------
+
+
+def _lock_draft(report: PeriodicReport, *, by, lock_version: int | None = None) -> PeriodicReport:
+    locked = PeriodicReport.objects.select_for_update().select_related("project__proposal").get(pk=report.pk)
+    if not permissions.can_edit_report(by, locked):
+        raise ValidationError(_("Only the coordinators can change a draft report."))
+    if lock_version is not None and lock_version != locked.lock_version:
+        from loi_portal.api.exceptions import Conflict
+
+        raise Conflict(
+            _("Someone else changed this report meanwhile. Reload it and apply your change again.")
+        )
+    return locked
+
+
+def _touch(report: PeriodicReport) -> None:
+    report.lock_version += 1
+    report.save(update_fields=["lock_version", "updated_at"])
+
+
+@transaction.atomic
+def update_report(report: PeriodicReport, *, by, lock_version: int | None = None, **fields) -> PeriodicReport:
+    """Change the texts of a draft report (summary, deviations, next steps)."""
+    locked = _lock_draft(report, by=by, lock_version=lock_version)
+    allowed = {"summary", "deviations", "next_steps"}
+    for name, value in fields.items():
+        if name not in allowed:
+            raise ValidationError({name: [_("This field cannot be changed here.")]})
+        setattr(locked, name, value)
+    locked.lock_version += 1
+    locked.save(update_fields=[*fields, "lock_version", "updated_at"])
+    audit("report.update", by=by, obj=locked, fields=sorted(fields))
+    return locked
+
+
+@transaction.atomic
+def add_result(report: PeriodicReport, *, by, **fields) -> ReportResult:
+    locked = _lock_draft(report, by=by)
+    result = ReportResult(report=locked, **fields)
+    if result.kind in IP_KINDS and not result.ip_rules.strip():
+        raise ValidationError(
+            {"ip_rules": [_("Name the IP rules of the funding programme that apply to this result.")]}
+        )
+    if result.kind not in IP_KINDS:
+        result.ip_rules = ""
+    result.full_clean(exclude=["report"])
+    result.save()
+    _touch(locked)
+    audit("report.result.add", by=by, obj=locked, kind=result.kind)
+    return result
+
+
+@transaction.atomic
+def remove_result(result: ReportResult, *, by) -> None:
+    locked = _lock_draft(result.report, by=by)
+    result.delete()
+    _touch(locked)
+    audit("report.result.remove", by=by, obj=locked)
+
+
+@transaction.atomic
+def add_activity(report: PeriodicReport, *, by, **fields) -> ReportActivity:
+    locked = _lock_draft(report, by=by)
+    activity = ReportActivity(report=locked, **fields)
+    if activity.kind == ActivityKind.EXCHANGE:
+        errors = {}
+        if not activity.direction:
+            errors["direction"] = [_("Say whether the researcher went from the EU to Japan or back.")]
+        if activity.end_date is None:
+            errors["end_date"] = [_("Give the end date so that the duration of the exchange is known.")]
+        if errors:
+            raise ValidationError(errors)
+    else:
+        activity.direction = ""
+    activity.full_clean(exclude=["report"])
+    activity.save()
+    _touch(locked)
+    audit("report.activity.add", by=by, obj=locked, kind=activity.kind)
+    return activity
+
+
+@transaction.atomic
+def remove_activity(activity: ReportActivity, *, by) -> None:
+    locked = _lock_draft(activity.report, by=by)
+    activity.delete()
+    _touch(locked)
+    audit("report.activity.remove", by=by, obj=locked)
+
+
+def validate_pdf(data: bytes) -> int:
+    """Refuse anything that is not a readable PDF within the size limit; returns its page count."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": [_("The file is larger than 20 MB.")]})
+    if not data.startswith(b"%PDF-"):
+        raise ValidationError({"file": [_("The file is not a PDF.")]})
+    try:
+        pages = len(PdfReader(io.BytesIO(data)).pages)
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise ValidationError({"file": [_("The PDF cannot be read.")]}) from exc
+    if pages == 0:
+        raise ValidationError({"file": [_("The PDF has no pages.")]})
+    return pages
+
+
+@transaction.atomic
+def add_attachment(report: PeriodicReport, uploaded, *, by) -> ReportAttachment:
+    locked = _lock_draft(report, by=by)
+    data = uploaded.read()
+    validate_pdf(data)
+    attachment = ReportAttachment(
+        report=locked,
+        original_name=(getattr(uploaded, "name", "") or "attachment.pdf")[:255],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=by,
+    )
+    attachment.file.save("attachment.pdf", ContentFile(data), save=False)
+    attachment.save()
+    _touch(locked)
+    audit("report.attachment.add", by=by, obj=locked, sha256=attachment.sha256)
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(attachment: ReportAttachment, *, by) -> None:
+    """Hide an attachment of a draft; the file stays for the versions that froze it."""
+    locked = _lock_draft(attachment.report, by=by)
+    attachment.removed_at = timezone.now()
+    attachment.save(update_fields=["removed_at"])
+    _touch(locked)
+    audit("report.attachment.remove", by=by, obj=locked, sha256=attachment.sha256)
+
+
+@transaction.atomic
+def transition_report(report: PeriodicReport, to: str, *, by) -> PeriodicReport:
+    """The only code that writes ``PeriodicReport.state``: locks the row, checks the transition table
+    and records the change."""
+    locked = PeriodicReport.objects.select_for_update().get(pk=report.pk)
+    if to not in REPORT_TRANSITIONS.get(locked.state, set()):
+        raise ValidationError(
+            _("A report in state “%(from)s” cannot become “%(to)s”.")
+            % {"from": locked.get_state_display(), "to": ReportState(to).label}
+        )
+    previous = locked.state
+    locked.state = to
+    locked.save(update_fields=["state", "updated_at"])
+    audit("report.state", by=by, obj=locked, old=previous, new=to)
+    report.state = to
+    return locked
+
+
+def report_snapshot(report: PeriodicReport) -> dict:
+    """The content of a report as frozen at submission (JSON-serialisable)."""
+    project = report.project
+    return {
+        "project": {"id": project.pk, "acronym": project.acronym, "title": project.title},
+        "report": {
+            "number": report.number,
+            "kind": report.kind,
+            "period_start": report.period_start.isoformat(),
+            "period_end": report.period_end.isoformat(),
+            "summary": report.summary,
+            "deviations": report.deviations,
+            "next_steps": report.next_steps,
+        },
+        "results": [
+            {
+                "kind": r.kind,
+                "title": r.title,
+                "authors": r.authors,
+                "reference": r.reference,
+                "year": r.year,
+                "co_authored": r.co_authored,
+                "ip_rules": r.ip_rules,
+                "description": r.description,
+            }
+            for r in report.results.order_by("kind", "pk")
+        ],
+        "activities": [
+            {
+                "kind": a.kind,
+                "title": a.title,
+                "start_date": a.start_date.isoformat(),
+                "end_date": a.end_date.isoformat() if a.end_date else None,
+                "duration_days": a.duration_days,
+                "direction": a.direction,
+                "researcher": a.researcher,
+                "description": a.description,
+            }
+            for a in report.activities.order_by("start_date", "pk")
+        ],
+        "attachments": [
+            {"name": a.original_name, "size": a.size, "sha256": a.sha256}
+            for a in report.attachments.filter(removed_at__isnull=True).order_by("uploaded_at", "pk")
+        ],
+    }
+
+
+@transaction.atomic
+def submit_report(report: PeriodicReport, *, by) -> ReportVersion:
+    """Freeze the report as an immutable version (snapshot + SHA-256) and mark it submitted."""
+    locked = _lock_draft(report, by=by)
+    if not (locked.summary.strip() or locked.results.exists() or locked.activities.exists()):
+        raise ValidationError({"summary": [_("Write a summary of progress before submitting.")]})
+    snapshot = report_snapshot(locked)
+    locked.submitted_version += 1
+    locked.save(update_fields=["submitted_version", "updated_at"])
+    version = ReportVersion.objects.create(
+        report=locked,
+        version=locked.submitted_version,
+        submitted_at=timezone.now(),
+        submitted_by=by,
+        snapshot=snapshot,
+        sha256=content_hash(snapshot),
+    )
+    transition_report(locked, ReportState.SUBMITTED, by=by)
+    report.state = ReportState.SUBMITTED
+    report.submitted_version = locked.submitted_version
+    audit("report.submit", by=by, obj=locked, version=version.version, sha256=version.sha256)
+    return version
+
+
+# -- assessments -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assess_report(report: PeriodicReport, *, by, rating: str, comments: str) -> Assessment:
+    """Record the assessment of the assessor's Side; when both Sides have assessed the same version,
+    record the joint assessment and mark the report jointly assessed. The report row is locked so two
+    officers finishing at the same moment cannot both miss (or both record) the joint assessment."""
+    locked = PeriodicReport.objects.select_for_update().get(pk=report.pk)
+    if not permissions.can_assess_report(by, locked):
+        raise ValidationError(_("Your Side cannot assess this report (already assessed, or not submitted)."))
+    if not comments.strip():
+        raise ValidationError({"comments": [_("Explain your assessment in a comment.")]})
+    assessment = Assessment(
+        report=locked,
+        version=locked.submitted_version,
+        side=by.side,
+        rating=rating,
+        comments=comments,
+        assessed_by=by,
+    )
+    assessment.full_clean(exclude=["report", "side", "assessed_by"])
+    assessment.save()
+    audit("report.assess", by=by, obj=locked, version=locked.submitted_version, rating=rating)
+    ratings = list(
+        Assessment.objects.filter(report=locked, version=locked.submitted_version).values_list(
+            "rating", flat=True
+        )
+    )
+    if len(ratings) == 2:
+        joint = max(ratings, key=lambda value: RATING_SEVERITY[value])
+        JointAssessment.objects.create(report=locked, version=locked.submitted_version, rating=joint)
+        transition_report(locked, ReportState.ASSESSED, by=by)
+        report.state = ReportState.ASSESSED
+    return assessment
+
+
+# -- export jobs -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_export(kind: str, *, by, language: str = "en") -> ExportJob:
+    """Queue an export; the worker starts after the transaction commits."""
+    if kind not in ExportKind.values:
+        raise ValidationError({"kind": [_("Choose a valid kind of export.")]})
+    if language not in ("en", "ja"):
+        raise ValidationError({"language": [_("Choose English or Japanese.")]})
+    if not permissions.can_start_export(by, kind):
+        raise ValidationError({"kind": [_("You may not make this export.")]})
+    job = ExportJob.objects.create(kind=kind, language=language, requested_by=by)
+    audit("export.start", by=by, obj=job, kind=kind, language=language)
+    from .tasks import run_export_task
+
+    transaction.on_commit(lambda: run_export_task.delay(job.pk))
+    return job
+
+
+def _set_job_status(job: ExportJob, status: str, **fields) -> None:
+    """The only writer of ``ExportJob.status``."""
+    job.status = status
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=["status", *fields])
+
+
+def _progress(job: ExportJob, value: int) -> None:
+    ExportJob.objects.filter(pk=job.pk).update(progress=value)
+    job.progress = value
+
+
+EXTENSIONS = {
+    ExportKind.COUNCIL: "pdf",
+    ExportKind.JSTCC: "pdf",
+    ExportKind.CSV: "csv",
+    ExportKind.XLSX: "xlsx",
+}
+
+
+def build_export(kind: str, *, language: str, progress=None) -> bytes:
+    """The bytes of an export: the same for the worker, the command line and the tests."""
+    from . import exports
+
+    return exports.build(kind, language=language, progress=progress)
+
+
+def run_export(job_id: int) -> ExportJob | None:
+    """Generate the file of a queued job. Safe to run twice: a finished job is not redone, a job
+    another worker is running is left alone (the row is claimed under a lock)."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+        if job is None or job.status == ExportStatus.FINISHED:
+            return job
+        stale = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+        if job.status == ExportStatus.RUNNING and job.started_at and job.started_at > stale:
+            return job  # another worker is on it; a redelivery after a crash finds it stale
+        _set_job_status(job, ExportStatus.RUNNING, started_at=timezone.now(), progress=5, error="")
+    try:
+        data = build_export(job.kind, language=job.language, progress=lambda value: _progress(job, value))
+    except Exception as exc:  # any failure is shown to the requester rather than lost in a log
+        _set_job_status(job, ExportStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
+        audit("export.fail", by=None, obj=job, error=str(exc)[:200])
+        return job
+    name = f"{job.kind}-report-{job.language}-{timezone.now():%Y%m%d-%H%M}.{EXTENSIONS[job.kind]}"
+    if job.kind not in PDF_KINDS:
+        name = f"loi-tables-{job.language}-{timezone.now():%Y%m%d-%H%M}.{EXTENSIONS[job.kind]}"
+    with transaction.atomic():
+        job.file.save(name, ContentFile(data), save=False)
+        _set_job_status(
+            job,
+            ExportStatus.FINISHED,
+            file=job.file,
+            file_name=name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            progress=100,
+            finished_at=timezone.now(),
+        )
+    audit("export.finish", by=None, obj=job, sha256=job.sha256)
+    return job
