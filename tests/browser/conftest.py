@@ -50,7 +50,8 @@ VIEWPORT = {"width": 1280, "height": 900}
 TIMEOUT_MS = 15_000
 
 _saved_screenshots: list[Path] = []
-_serious: list[str] = []
+# Serious axe findings: (rule, help, elements) -> the journey steps where they were seen.
+_serious: dict[tuple[str, str, str], list[str]] = {}
 
 
 def pytest_configure(config):
@@ -228,10 +229,10 @@ class Portal:
         violations = axe_violations(page)
         for violation in violations:
             if violation.impact == "serious":
-                line = f"{self.journey}/{name}: {violation}"
-                if line not in _serious:
-                    _serious.append(line)
-                    print(f"axe serious: {line}")
+                key = (violation.rule, violation.help, ", ".join(violation.targets[:5]))
+                if key not in _serious:
+                    print(f"axe serious at {self.journey}/{name}: {violation}")
+                _serious.setdefault(key, []).append(f"{self.journey}/{name}")
         critical = [str(v) for v in violations if v.impact == "critical"]
         assert not critical, f"critical accessibility violations at step {name}:\n" + "\n".join(critical)
         self.checked_urls.add(page.url)
@@ -276,8 +277,10 @@ def portal(
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if _serious:
         terminalreporter.section("serious accessibility findings (axe-core)")
-        for line in _serious:
-            terminalreporter.write_line(line)
+        for (rule, help_text, elements), steps in _serious.items():
+            terminalreporter.write_line(
+                f"{rule}: {help_text} at {elements} (on {len(steps)} pages, first {steps[0]})"
+            )
     if _saved_screenshots:
         terminalreporter.section("browser journey screenshots")
         for path in _saved_screenshots:
