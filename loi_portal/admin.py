@@ -63,3 +63,31 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# -- background work (Celery): outbox, queued countdowns, failed jobs --------------------------------
+
+from .models import FailedJob, OutboxMessage, ScheduledTask  # noqa: E402
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "event", "to_address", "status", "attempts", "sent_at"]
+    list_filter = ["status", "event", "language"]
+    search_fields = ["to_address", "event", "subject", "dedupe_key"]
+    list_select_related = ["recipient"]
+    readonly_fields = ["recipient", "dedupe_key", "created_at", "sent_at"]
+
+
+@admin.register(ScheduledTask)
+class ScheduledTaskAdmin(admin.ModelAdmin):
+    list_display = ["task_name", "object_id", "eta", "queued_at", "done_at"]
+    list_filter = ["task_name"]
+    search_fields = ["task_id", "object_id"]
+
+
+@admin.register(FailedJob)
+class FailedJobAdmin(admin.ModelAdmin):
+    list_display = ["failed_at", "task_name", "task_id", "exception"]
+    list_filter = ["task_name"]
+    search_fields = ["task_name", "task_id", "exception"]

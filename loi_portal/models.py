@@ -219,3 +219,6 @@ def content_hash(data) -> str:
 
 # The letter's governance records live in their own module (registered here as loi_portal models).
 from .governance_models import *  # noqa: E402, F403 - needs the models above
+
+# The outbox, queued countdowns and failed jobs of the background work (Celery).
+from .models_operations import FailedJob, OutboxMessage, OutboxStatus, ScheduledTask  # noqa: E402, F401

@@ -214,10 +214,30 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Redis redelivers an unacknowledged task after the visibility timeout, so no countdown may be longer:
+# instants further away than CALL_COUNTDOWN_HORIZON_SECONDS are reached by the periodic reconciliation.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A request that commits while Redis is away must not wait long for it: the outbox keeps the message.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CALL_COUNTDOWN_HORIZON_SECONDS = int(env("CALL_COUNTDOWN_HORIZON_SECONDS", str(30 * 60)))
+OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "8"))
+CELERY_BEAT_SCHEDULE: dict = {
+    # Whatever the after-commit enqueue could not hand to Redis is sent from here.
+    "relay-outbox": {"task": "loi_portal.relay_outbox", "schedule": 10.0},
+    # Opens and closes calls whose instant passed (after any outage), queues countdowns near instants.
+    "reconcile-calls": {"task": "calls.reconcile_calls", "schedule": 60.0},
+    "deadline-reminders": {"task": "proposals.send_deadline_reminders", "schedule": 300.0},
+    "report-reminders": {"task": "reporting.send_report_reminders", "schedule": 900.0},
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -227,6 +247,8 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "LoI Portal <no-reply@loi-portal.invalid>")
+if env("EMAIL_FILE_PATH"):  # for django.core.mail.backends.filebased.EmailBackend (worker tests)
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -3,13 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from . import views
+from . import views, views_operations
 from .security import views as security_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("operations/", views_operations.operations, name="operations"),
+    path("operations/outbox/<int:pk>/retry/", views_operations.retry_outbox, name="operations_retry_outbox"),
     path("accounts/register/", views.register, name="register"),
     path("accounts/invite/", views.invite, name="invite"),
     path("accounts/profile/", views.profile, name="profile"),

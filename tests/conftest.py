@@ -35,6 +35,18 @@ def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks queued by a test run inline, so the outbox relay sends what ``notify`` queued to
+    ``mailoutbox`` once the test's on-commit callbacks run. tests/celery uses a real worker instead."""
+    from loi_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 def _client_for(user) -> Client:
     client = Client()
     client.force_login(user)
