@@ -89,9 +89,11 @@ def test_publishing_needs_both_sides_approval(eu_officer, jp_officer):
 
 def test_publishing_a_deadline_in_the_past_is_refused(eu_officer, jp_officer):
     call = approved_draft(eu_officer, jp_officer, opens_in=-dt.timedelta(days=3))
-    with time_machine.travel(call.deadline + dt.timedelta(minutes=1)):
-        with pytest.raises(ValidationError) as exc:
-            services.publish_call(call, by=eu_officer)
+    with (
+        time_machine.travel(call.deadline + dt.timedelta(minutes=1)),
+        pytest.raises(ValidationError) as exc,
+    ):
+        services.publish_call(call, by=eu_officer)
     assert "deadline" in exc.value.message_dict
 
 
@@ -122,9 +124,11 @@ def test_publishing_needs_both_budgets(eu_officer, jp_officer):
 
 def test_publishing_is_refused_once_the_letter_is_discontinued(eu_officer, jp_officer):
     call = approved_draft(eu_officer, jp_officer)
-    with mock.patch("loi_portal.governance.new_calls_allowed", return_value=False):
-        with pytest.raises(ValidationError, match="discontinuation"):
-            services.publish_call(call, by=eu_officer)
+    with (
+        mock.patch("loi_portal.governance.new_calls_allowed", return_value=False),
+        pytest.raises(ValidationError, match="discontinuation"),
+    ):
+        services.publish_call(call, by=eu_officer)
 
 
 def test_the_call_opens_and_closes_at_its_instants_and_twice_is_a_no_op(eu_officer, jp_officer):
@@ -188,9 +192,11 @@ def test_a_published_call_returns_to_draft_only_before_it_opens(eu_officer, jp_o
     services.unpublish_call(call, by=eu_officer, reason="Typo in the topics")
     assert call.state == CallState.DRAFT
     late = published_call(eu_officer, jp_officer)
-    with time_machine.travel(late.opens_at + dt.timedelta(seconds=1)):
-        with pytest.raises(ValidationError, match="opening time"):
-            services.unpublish_call(late, by=eu_officer, reason="Too late")
+    with (
+        time_machine.travel(late.opens_at + dt.timedelta(seconds=1)),
+        pytest.raises(ValidationError, match="opening time"),
+    ):
+        services.unpublish_call(late, by=eu_officer, reason="Too late")
 
 
 FORBIDDEN = [
