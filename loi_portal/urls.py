@@ -31,3 +31,6 @@ urlpatterns += [
     path("evaluation/", include("evaluation.urls")),
     path("reporting/", include("reporting.urls")),
 ]
+
+# The letter's governance records and the audit log.
+urlpatterns += [path("governance/", include("loi_portal.governance_urls"))]
