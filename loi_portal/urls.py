@@ -19,7 +19,7 @@ urlpatterns = [
     path("accounts/two-factor/setup/", security_views.two_factor_setup, name="two_factor_setup"),
     path("accounts/two-factor/verify/", security_views.two_factor_verify, name="two_factor_verify"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/", include("loi_portal.api.urls")),

@@ -7,8 +7,9 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from . import services
 from .forms import InvitationForm, ProfileForm, RegistrationForm
@@ -82,6 +83,17 @@ def profile(request):
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, request.user.language, samesite="Lax")
         return response
     return render(request, "loi_portal/profile.html", {"form": form})
+
+
+@require_POST
+def set_language(request):
+    """Django's switcher, which also remembers a signed-in user's choice in their profile."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response
 
 
 @never_cache

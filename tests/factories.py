@@ -1,9 +1,11 @@
 """Factories for every app's models. Users get their roles through the same service as production."""
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from calls.enums import CallState
@@ -30,6 +32,14 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     email_domain = factory.Sequence(lambda n: f"qi{n}.example.org")
 
 
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@functools.cache
+def _password_hash() -> str:
+    return make_password(TEST_PASSWORD)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     """A user without a role; ``make_user`` grants roles through the production service."""
 
@@ -46,7 +56,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Person{n}")
     side = factory.LazyAttribute(lambda u: side(u.side_code))
     organisation = factory.LazyAttribute(lambda u: OrganisationFactory(side_code=u.side_code))
-    password = factory.django.Password("correct horse battery staple")
+    # Hashed once per run: Argon2 is deliberately slow, and hundreds of test users need no new salt.
+    password = factory.LazyFunction(lambda: _password_hash())
 
 
 def make_user(side_code: str = "EU", role: str | None = None, **kwargs) -> User:
@@ -246,3 +257,82 @@ def make_proposal(
             requested_minor=50_000_000,
         )
     return proposal
+
+
+# -- evaluation ----------------------------------------------------------------------------------------
+
+
+def make_submitted_proposal(*, call: Call, **kwargs) -> Proposal:
+    """A proposal with one submission, in state SUBMITTED (through the proposals' transition)."""
+    from proposals.models import Submission
+    from proposals.services import transition_proposal
+
+    proposal = make_proposal(call=call, **kwargs)
+    Submission.objects.create(
+        proposal=proposal,
+        version=1,
+        submitted_at=timezone.now(),
+        submitted_by=proposal.created_by,
+        snapshot={"title": proposal.title},
+        sha256="0" * 64,
+    )
+    transition_proposal(proposal, "submitted", by=None)
+    return proposal
+
+
+def make_call_in_evaluation(n_proposals: int = 1, **kwargs):
+    """A call under evaluation whose submitted proposals entered evaluation on both Sides."""
+    from evaluation.services import on_evaluation_started
+
+    call = make_call(state=CallState.UNDER_EVALUATION, **kwargs)
+    proposals = [make_submitted_proposal(call=call) for _ in range(n_proposals)]
+    on_evaluation_started(call)
+    return call, proposals
+
+
+def side_evaluation(proposal: Proposal, side_code: str):
+    return proposal.side_evaluations.select_related("call_evaluation", "side").get(side__code=side_code)
+
+
+def make_assignment(evaluation, evaluator=None, *, officer=None, declare: bool = True):
+    """An evaluator of the evaluation's Side assigned by an officer of that Side (and, by default,
+    declaring no conflict)."""
+    from evaluation.services import assign_evaluator, declare_no_conflict
+
+    code = evaluation.side.code
+    officer = officer or make_user(code, "officer")
+    evaluator = evaluator or make_user(code, "evaluator")
+    assignment = assign_evaluator(evaluation, evaluator, by=officer)
+    if declare:
+        assignment = declare_no_conflict(assignment, by=evaluator)
+    return assignment
+
+
+def make_review(assignment, scores: dict, *, submit: bool = True, confidence: str = "high"):
+    """The evaluator's review with ``scores`` by criterion code."""
+    from evaluation.services import save_review, submit_review
+
+    review = save_review(
+        assignment,
+        by=assignment.evaluator,
+        scores={code: {"score": value, "comment": f"On {code}."} for code, value in scores.items()},
+        overall_comment="Overall a sound proposal.",
+        confidence=confidence,
+    )
+    if submit:
+        review = submit_review(review, by=assignment.evaluator)
+    return review
+
+
+def make_final_consensus(evaluation, scores: dict, *, officer=None):
+    """A final consensus of the evaluation's Side with ``scores`` by criterion code."""
+    from evaluation.services import finalise_consensus, save_consensus
+
+    officer = officer or make_user(evaluation.side.code, "officer")
+    consensus = save_consensus(
+        evaluation,
+        by=officer,
+        scores={code: {"score": value, "comment": f"Consensus on {code}."} for code, value in scores.items()},
+        overall_comment="The panel agreed.",
+    )
+    return finalise_consensus(consensus, by=officer)

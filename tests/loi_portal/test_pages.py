@@ -44,3 +44,13 @@ def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
 def test_no_asset_is_fetched_from_another_host(client):
     html = client.get(reverse("login")).content.decode()
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+
+
+def test_switching_language_is_remembered_in_the_profile(client_for):
+    from tests.factories import make_user
+
+    user = make_user("EU", "researcher")
+    client = client_for(user)
+    client.post(reverse("set_language"), {"language": "ja", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "ja"
