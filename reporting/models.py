@@ -185,11 +185,14 @@ class ReportActivity(models.Model):
         verbose_name_plural = _("collaborative activities")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(kind="exchange") | ~models.Q(direction=""), name="exchange_has_direction"
+                condition=~models.Q(kind="exchange") | ~models.Q(direction=""),
+                name="exchange_has_direction",
+                violation_error_message=_("Say whether the researcher went from the EU to Japan or back."),
             ),
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
                 name="activity_dates_ordered",
+                violation_error_message=_("The end date cannot be before the start date."),
             ),
         ]
 

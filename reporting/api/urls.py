@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("projects", views.ProjectViewSet, basename="project")
+router.register("reports", views.PeriodicReportViewSet, basename="report")
+router.register("assessments", views.AssessmentViewSet, basename="assessment")
+router.register("exports", views.ExportJobViewSet, basename="export-job")
+
+urlpatterns = router.urls
