@@ -216,6 +216,9 @@ class SelectionList(models.Model):
     call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="selection_list")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Incremented by every change of an entry, so that an approval never carries over to a later
+    # change that happens to restore an earlier content.
+    revision = models.PositiveIntegerField(default=0)
     # Written only by ``services.approve_selection`` when both Sides approved this hash.
     effective_hash = models.CharField(max_length=64, blank=True)
     effective_at = models.DateTimeField(null=True, blank=True)
