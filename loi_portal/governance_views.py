@@ -39,7 +39,7 @@ from .permissions import (
     can_resolve_divergence,
     can_write_divergence_position,
 )
-from .services import audit
+from .services import approvals_of, audit
 
 BOTH = ("EU", "JP")
 
@@ -164,8 +164,6 @@ def notice_detail(request, pk):
         n.effective_on for n in governance.notices_with_effective_dates() if n.pk == pk
     )
     decisions = list(notice.decisions.all())
-    from .services import approvals_of
-
     for decision in decisions:
         decision.approvals = list(approvals_of(decision, "1"))
         decision.can_approve = can_approve_discontinuation_decision(request.user, decision)
@@ -439,7 +437,7 @@ def csv_safe(value) -> str:
 @login_required
 @require_GET
 def audit_log_csv(request):
-    form, qs = _audit_entries(request)
+    _form, qs = _audit_entries(request)
     audit("audit.export", by=request.user, sides=[request.user.side.code], filters=request.GET.dict())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-log-{request.user.side.code}.csv"'
