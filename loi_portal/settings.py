@@ -84,8 +84,10 @@ MIDDLEWARE = [
     "loi_portal.security.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last, so it turns a lockout signalled anywhere in the view into the lockout page.
+    # Near the end, so it turns a lockout signalled anywhere in the view into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # A database lost in the middle of a request becomes a clear 503 page or JSON, never a traceback.
+    "loi_portal.security.faults.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "loi_portal.urls"
