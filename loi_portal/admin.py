@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from . import selectors
+from .admin_mixins import ConfidentialAdminMixin
 from .models import Approval, AuditEntry, Organisation, Side, SideRole, User
 
 
@@ -47,8 +49,14 @@ class ApprovalAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the database refuses changes to the audit log anyway."""
+class AuditEntryAdmin(ConfidentialAdminMixin, admin.ModelAdmin):
+    """Read-only: the database refuses changes to the audit log anyway. A superuser sees the part of
+    their own Side, and only when they are an officer of it."""
+
+    confidential_selector = staticmethod(selectors.audit_entries_for_user)
+
+    def audit_sides(self, obj):
+        return obj.visible_to.split(",")
 
     list_display = ["at", "actor_name", "actor_side", "action", "object_type", "object_repr", "ip_address"]
     list_filter = ["action", "actor_side", "object_type"]
@@ -91,3 +99,6 @@ class FailedJobAdmin(admin.ModelAdmin):
     list_display = ["failed_at", "task_name", "task_id", "exception"]
     list_filter = ["task_name"]
     search_fields = ["task_name", "task_id", "exception"]
+
+
+from . import governance_admin  # noqa: E402, F401 - registers the governance records' admins
