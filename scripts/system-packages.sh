@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the portal uses when they are missing: Pango for WeasyPrint, the
-# IPAex font for Japanese PDFs, Chromium for the browser tests, poppler for reading PDFs back.
+# IPAex font for Japanese PDFs, Chromium for the browser tests, poppler for reading PDFs back,
+# the PostgreSQL client (pg_dump, pg_restore) for backups.
 set -euo pipefail
 needed=()
 [ -e /usr/lib/x86_64-linux-gnu/libpango-1.0.so.0 ] || [ -e /usr/lib/aarch64-linux-gnu/libpango-1.0.so.0 ] || needed+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
@@ -8,6 +9,7 @@ fc-list 2>/dev/null | grep -qi ipaex || needed+=(fonts-ipaexfont)
 [ -x /usr/bin/chromium ] || needed+=(chromium)
 command -v pdftotext >/dev/null || needed+=(poppler-utils)
 command -v msgfmt >/dev/null || needed+=(gettext)
+command -v pg_dump >/dev/null || needed+=(postgresql-client)  # manage.py backup/restore
 [ ${#needed[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing system packages: ${needed[*]}"
