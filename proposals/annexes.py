@@ -54,11 +54,11 @@ class AnnexUploadHandler(FileUploadHandler):
         self.limit = max_bytes()
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        self.content_length = content_length or 0
+        self.request_length = content_length or 0
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
-        if self.content_length > self.limit + FORM_OVERHEAD_BYTES:
+        if getattr(self, "request_length", 0) > self.limit + FORM_OVERHEAD_BYTES:
             # Refuse before reading a single byte of the file.
             self.too_large = True
             raise StopUpload(connection_reset=True)
@@ -95,7 +95,8 @@ class AnnexUploadHandler(FileUploadHandler):
             os.remove(path)
         except (FileNotFoundError, OSError):
             pass
-        self.file = None
+        # Django's parser closes ``handler.file`` when it exists; this one is gone already.
+        del self.file
 
 
 def use_annex_upload_handler(request) -> AnnexUploadHandler:
