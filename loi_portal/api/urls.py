@@ -4,11 +4,23 @@ from rest_framework.routers import DefaultRouter
 
 from loi_portal.security.views import ApiDocsView
 
-from . import views
+from . import governance_views, views
 
 router = DefaultRouter()
 router.register("sides", views.SideViewSet, basename="side")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("governance/letter", governance_views.LetterViewSet, basename="governance-letter")
+router.register("governance/discontinuations", governance_views.NoticeViewSet, basename="governance-notice")
+router.register(
+    "governance/discontinuation-decisions", governance_views.DecisionViewSet, basename="governance-decision"
+)
+router.register(
+    "governance/divergences", governance_views.DivergenceViewSet, basename="governance-divergence"
+)
+router.register(
+    "governance/disclosures", governance_views.DisclosureViewSet, basename="governance-disclosure"
+)
+router.register("audit-log", governance_views.AuditEntryViewSet, basename="audit-entry")
 
 v1 = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
