@@ -72,4 +72,31 @@ def seed(ctx: dict) -> list[tuple[str, str, str]]:
         admin = User.objects.create_superuser("admin", "admin@loi-portal.example.org", DEMO_PASSWORD)
     logins.append(("Administrator", "admin", DEMO_PASSWORD))
     ctx["users"] = users
+    seed_governance(users)
     return logins
+
+
+def seed_governance(users: dict) -> None:
+    """A divergence of opinion with both Sides' written positions (the letter itself is recorded by
+    migration 0003). No discontinuation notice: it would stop new calls."""
+    from loi_portal import governance
+    from loi_portal.governance_models import Divergence
+
+    subject = "Weight of the Impact criterion in the first joint call"
+    if Divergence.objects.filter(subject=subject).exists():
+        return
+    divergence = governance.open_divergence(
+        subject,
+        by=users["eu_officer"],
+        description="The Sides weigh Impact differently when ranking proposals under the Partnership Plan.",
+    )
+    governance.write_divergence_position(
+        divergence,
+        text="Impact should weigh 1.5 for ranking, as in Horizon Europe innovation actions.",
+        by=users["eu_officer"],
+    )
+    governance.write_divergence_position(
+        divergence,
+        text="社会実装戦略を重視するため、インパクトの重みは 1.0 とすべきです。",
+        by=users["jp_officer"],
+    )
