@@ -121,7 +121,7 @@ def latest_exchange_rate(on: dt.date | None = None) -> ExchangeRate | None:
 
 
 def _pct(part, whole) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
+    return round(100.0 * float(part) / float(whole), 1) if whole else None
 
 
 def _to_eur(amounts: dict[str, int], rate: ExchangeRate | None) -> Decimal | None:
