@@ -286,7 +286,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the Side codes wherever they appear (else a W001 warning fails `check --deploy`).
-    "ENUM_NAME_OVERRIDES": {"SideCodeEnum": "loi_portal.enums.SideCode"},
+    "ENUM_NAME_OVERRIDES": {
+        "SideCodeEnum": "loi_portal.enums.SideCode",
+        "SensitivityEnum": "loi_portal.enums.Sensitivity",
+        "CallStateEnum": "calls.enums.CallState",
+        "AnnexKindEnum": "proposals.enums.AnnexKind",
+        "ReportKindEnum": "reporting.enums.ReportKind",
+        "ReportStateEnum": "reporting.enums.ReportState",
+        "ExportKindEnum": "reporting.enums.ExportKind",
+    },
 }
 
 # Security: production defaults; the demo (DEBUG on, plain HTTP) relaxes what needs HTTPS.
@@ -345,4 +353,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # WeasyPrint reports every rendering step at INFO; only its warnings matter to operators.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }
