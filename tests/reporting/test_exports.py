@@ -51,6 +51,18 @@ def report_data(eu_officer):
     return public
 
 
+def close_file_response(response):
+    """Close a streamed file without letting request_finished close the test's DB connection."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 def pdf_text(data: bytes) -> tuple[str, PdfReader]:
     reader = PdfReader(io.BytesIO(data))
     return "\n".join(page.extract_text() for page in reader.pages), reader
@@ -205,7 +217,7 @@ def test_progress_status_and_download_in_the_browser(client_for, eu_officer, jp_
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment;")
     assert b"".join(download.streaming_content).decode("utf-8-sig").startswith("Calls")
-    download.file_to_stream.close()  # response.close() would fire request_finished and drop the DB
+    close_file_response(download)
     # The other Side's officer cannot see nor download someone else's file.
     other = client_for(jp_officer)
     assert other.get(reverse("reporting:export-status", args=[job.pk])).status_code == 404
