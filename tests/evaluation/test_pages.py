@@ -1,0 +1,207 @@
+"""The evaluation pages in use: forms keep values and name fields, confirmation steps, query counts."""
+
+import pytest
+from django.urls import reverse
+
+from evaluation import demo, services
+from evaluation.enums import AssignmentState, ReviewState, SelectionOutcome
+from evaluation.models import Assignment, CallEvaluation, Review, SelectionList
+from loi_portal import demo as portal_demo
+from tests.factories import (
+    make_assignment,
+    make_call_in_evaluation,
+    make_final_consensus,
+    make_review,
+    make_user,
+    side_evaluation,
+)
+
+from .conftest import EU_PASS, JP_PASS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_evaluator_declares_then_scores_on_the_web_form(eu_eval, eu_officer, eu_evaluator, client_for):
+    assignment = make_assignment(eu_eval, eu_evaluator, officer=eu_officer, declare=False)
+    client = client_for(eu_evaluator)
+    url = reverse("evaluation:assignment", args=[assignment.pk])
+    missing = client.post(url, {"declaration": "conflict"})
+    assert "Choose the type of conflict." in missing.content.decode()
+    client.post(url, {"declaration": "none"})
+    assignment.refresh_from_db()
+    assert assignment.state == AssignmentState.ACTIVE
+    form_url = reverse("evaluation:review", args=[assignment.pk])
+    bad = client.post(form_url, {"score_excellence": "4.3", "comment_excellence": "Kept text", "submit": "1"})
+    body = bad.content.decode()
+    assert "steps of 0.5" in body and "Kept text" in body and 'value="4.3"' in body
+    client.post(form_url, {"score_excellence": "4.5", "comment_excellence": "Strong", "save": "1"})
+    assert Review.objects.get(assignment=assignment).state == ReviewState.DRAFT
+    incomplete = client.post(form_url, {"score_excellence": "4.5", "submit": "1"})
+    assert "Give a score for" in incomplete.content.decode()
+    client.post(
+        form_url,
+        {
+            "score_excellence": "4.5",
+            "score_impact": "4",
+            "score_implementation": "3",
+            "confidence": "high",
+            "submit": "1",
+        },
+    )
+    assert Review.objects.get(assignment=assignment).state == ReviewState.SUBMITTED
+
+
+def test_evaluator_declares_a_conflict_on_the_page(jp_eval, jp_officer, jp_evaluator, client_for, mailoutbox):
+    assignment = make_assignment(jp_eval, jp_evaluator, officer=jp_officer, declare=False)
+    client_for(jp_evaluator).post(
+        reverse("evaluation:assignment", args=[assignment.pk]),
+        {"declaration": "conflict", "conflict_type": "relative"},
+    )
+    assignment.refresh_from_db()
+    assert assignment.state == AssignmentState.CONFLICT
+
+
+def test_officer_assigns_the_suggestion_and_removal_needs_confirmation(eu_eval, client_eu_officer):
+    for _ in range(3):
+        make_user("EU", "evaluator")
+    url = reverse("evaluation:assign", args=[eu_eval.pk])
+    assert client_eu_officer.get(url).status_code == 200
+    client_eu_officer.post(url, {"action": "assign_suggested"})
+    assert eu_eval.assignments.count() == 3
+    target = eu_eval.assignments.first()
+    client_eu_officer.post(url, {"action": "remove", "assignment": target.pk})
+    target.refresh_from_db()
+    assert target.state == AssignmentState.PENDING
+    client_eu_officer.post(url, {"action": "remove", "assignment": target.pk, "confirm": "yes"})
+    target.refresh_from_db()
+    assert target.state == AssignmentState.REMOVED
+
+
+def test_ineligibility_needs_a_reason_on_the_page(eu_eval, client_eu_officer):
+    url = reverse("evaluation:eligibility", args=[eu_eval.pk])
+    response = client_eu_officer.post(url, {"eligible": "no", "reason": ""})
+    assert "Give the reason" in response.content.decode()
+    client_eu_officer.post(url, {"eligible": "no", "reason": "Out of scope"})
+    eu_eval.refresh_from_db()
+    assert eu_eval.eligible is False
+
+
+def test_consensus_page_shows_spread_and_computes_totals(eu_eval, eu_officer, client_eu_officer):
+    make_review(
+        make_assignment(eu_eval, officer=eu_officer),
+        {"excellence": "5", "impact": "4", "implementation": "4"},
+    )
+    make_review(
+        make_assignment(eu_eval, officer=eu_officer),
+        {"excellence": "3", "impact": "4", "implementation": "4"},
+    )
+    url = reverse("evaluation:consensus", args=[eu_eval.pk])
+    body = client_eu_officer.get(url).content.decode()
+    assert "1.00" in body  # pstdev of 5 and 3
+    data = {f"score_{k}": str(v) for k, v in EU_PASS.items()} | {f"comment_{k}": "Agreed" for k in EU_PASS}
+    client_eu_officer.post(url, {**data, "finalise": "1"})
+    eu_eval.refresh_from_db()
+    assert eu_eval.consensus.state == "final" and str(eu_eval.consensus.total) == "12.00"
+
+
+def test_release_needs_confirmation(evaluated_call, eu_officer, client_eu_officer):
+    for p in evaluated_call.proposals.all():
+        make_final_consensus(side_evaluation(p, "EU"), EU_PASS, officer=eu_officer)
+    ce = CallEvaluation.objects.get(call=evaluated_call, side__code="EU")
+    url = reverse("evaluation:release", args=[ce.pk])
+    client_eu_officer.post(url, {})
+    ce.refresh_from_db()
+    assert ce.released_at is None
+    client_eu_officer.post(url, {"confirm": "on"})
+    ce.refresh_from_db()
+    assert ce.released_at is not None
+
+
+def test_joint_selection_and_funding_pages(evaluated_call, eu_officer, jp_officer, client_for):
+    for p in evaluated_call.proposals.all():
+        make_final_consensus(side_evaluation(p, "EU"), EU_PASS, officer=eu_officer)
+        make_final_consensus(side_evaluation(p, "JP"), JP_PASS, officer=jp_officer)
+    for ce in CallEvaluation.objects.filter(call=evaluated_call):
+        services.release_consensus(ce, by=eu_officer if ce.side.code == "EU" else jp_officer)
+    selection = SelectionList.objects.get(call=evaluated_call)
+    url = reverse("evaluation:selection", args=[evaluated_call.pk])
+    eu, jp = client_for(eu_officer), client_for(jp_officer)
+    assert client_for(make_user("EU", "evaluator")).get(url).status_code == 404
+    for entry in selection.entries.all():
+        eu.post(url, {"action": "outcome", "entry": entry.pk, "outcome": SelectionOutcome.SELECTED})
+    selection.refresh_from_db()
+    version = services.selection_state(selection)["hash"]
+    eu.post(url, {"action": "approve", "version": version})
+    jp.post(url, {"action": "approve", "version": version})
+    selection.refresh_from_db()
+    assert selection.effective_at is not None
+    funding_url = reverse("evaluation:funding", args=[evaluated_call.pk])
+    partner = evaluated_call.proposals.first().partners.get(side__code="JP")
+    too_much = jp.post(funding_url, {"partner": partner.pk, "amount": "60000001"})
+    assert "above what the participant requested" in too_much.content.decode()
+    jp.post(funding_url, {"partner": partner.pk, "amount": "40000000"})
+    body = jp.get(funding_url).content.decode()
+    assert "¥40,000,000" in body and "¥260,000,000" in body  # committed and remaining of the JP budget
+    # The EU officer cannot fund the JP participant: not in their list.
+    assert eu.post(funding_url, {"partner": partner.pk, "amount": "1"}).status_code == 404
+    member = evaluated_call.proposals.first().members.get().user
+    summary = client_for(member).get(reverse("evaluation:summary", args=[partner.proposal_id]))
+    assert summary.status_code == 200
+    assert "Consensus on excellence." in summary.content.decode()
+    assert (
+        client_for(make_user("EU", "researcher"))
+        .get(reverse("evaluation:summary", args=[partner.proposal_id]))
+        .status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_evaluator_dashboard_query_count_is_flat(
+    eu_officer, eu_evaluator, client_for, n, django_assert_num_queries
+):
+    _call, proposals = make_call_in_evaluation(n)
+    for p in proposals:
+        make_review(make_assignment(side_evaluation(p, "EU"), eu_evaluator, officer=eu_officer), EU_PASS)
+    client = client_for(eu_evaluator)
+    client.get(reverse("evaluation:home"))
+    with django_assert_num_queries(9):
+        client.get(reverse("evaluation:home"))
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_officer_call_page_query_count_is_flat(eu_officer, client_for, n, django_assert_num_queries):
+    call, proposals = make_call_in_evaluation(n)
+    for p in proposals:
+        make_review(make_assignment(side_evaluation(p, "EU"), officer=eu_officer), EU_PASS)
+    ce = CallEvaluation.objects.get(call=call, side__code="EU")
+    client = client_for(eu_officer)
+    client.get(reverse("evaluation:call", args=[ce.pk]))
+    with django_assert_num_queries(15):
+        client.get(reverse("evaluation:call", args=[ce.pk]))
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_ranking_query_count_is_flat(eu_officer, client_for, n, django_assert_num_queries):
+    call, proposals = make_call_in_evaluation(n)
+    for p in proposals:
+        make_final_consensus(side_evaluation(p, "EU"), EU_PASS, officer=eu_officer)
+    ce = CallEvaluation.objects.get(call=call, side__code="EU")
+    client = client_for(eu_officer)
+    client.get(reverse("evaluation:ranking", args=[ce.pk]))
+    with django_assert_num_queries(12):
+        client.get(reverse("evaluation:ranking", args=[ce.pk]))
+
+
+def test_demo_gives_every_role_something_and_runs_twice():
+    ctx: dict = {}
+    portal_demo.seed(ctx)
+    assert demo.seed(ctx) == []  # no call in evaluation: skipped
+    make_call_in_evaluation(3)
+    demo.seed(ctx)
+    count = Assignment.objects.count()
+    demo.seed(ctx)
+    assert Assignment.objects.count() == count > 0
+    for name in ("eu_evaluator1", "jp_evaluator1"):
+        assert Assignment.objects.filter(evaluator=ctx["users"][name]).exists()
+    assert Review.objects.filter(state=ReviewState.SUBMITTED).exists()
