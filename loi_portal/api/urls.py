@@ -1,8 +1,8 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from loi_portal.security.views import ApiDocsView
+from loi_portal.security.views import ApiDocsView, api_redoc_view
 
 from . import governance_views, views
 
@@ -37,5 +37,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI with its script and styles served from this installation, under the strict CSP.
     path("docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("redoc/", api_redoc_view(url_name="schema"), name="api-redoc"),
 ]

@@ -1,6 +1,7 @@
 """Two-factor setup and verification pages, and the API docs served under the strict CSP."""
 
 import django_otp
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -8,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
 from . import two_factor
 from .forms import OneTimeCodeForm
@@ -70,3 +71,18 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     ``<style>`` of drf-spectacular's template, so the strict CSP applies here unchanged."""
 
     template_name = "loi_portal/api_docs.html"
+
+
+class ApiRedocView(SpectacularRedocView):
+    """Redoc with its script from this installation and no fonts from the internet; ``api_redoc_view``
+    below lets this one page apply inline styles, which Redoc's rendering needs (no inline script)."""
+
+    template_name = "loi_portal/api_redoc.html"
+
+
+def api_redoc_view(**initkwargs):
+    # Redoc writes its styles into <style> elements at run time: only this page allows inline styles,
+    # and its workers (search) from blob: URLs; scripts stay 'self' only.
+    return csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})(
+        ApiRedocView.as_view(**initkwargs)
+    )

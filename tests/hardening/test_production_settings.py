@@ -158,3 +158,16 @@ def test_a_password_like_the_user_name_is_refused():
     user = make_user("EU", "researcher", username="kenjitanaka")
     with pytest.raises(ValidationError, match="too similar"):
         validate_password("kenjitanaka1", user)
+
+
+@pytest.mark.django_db
+def test_redoc_page_relaxes_only_inline_styles(client):
+    """Redoc writes <style> elements at run time: its page alone allows inline styles, never scripts,
+    and loads no fonts from the internet."""
+    response = client.get(reverse("api-redoc"))
+    assert response.status_code == 200
+    policy = _policy(response)
+    assert policy["style-src"] == "'self' 'unsafe-inline'"
+    assert policy["script-src"] == "'self'"
+    html = response.content.decode()
+    assert "fonts.googleapis.com" not in html and "<script>" not in html
