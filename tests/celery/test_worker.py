@@ -38,7 +38,9 @@ from tests.proposals.pdfs import good_pdf
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-SHARED_REDIS_TEST_DB = "redis://127.0.0.1:6379/7"
+# Database 7 of the shared Redis (7 + n under pytest-xdist, so parallel runs never share a queue).
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+SHARED_REDIS_TEST_DB = f"redis://127.0.0.1:6379/{7 + _XDIST_INDEX % 8}"
 ROOT = Path(settings.BASE_DIR)
 CELERY = str(Path(sys.executable).with_name("celery"))
 
