@@ -1,0 +1,77 @@
+"""Monitoring indicators: counts only, unreleased selections never counted, combined figures name their rate."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from calls.enums import CallState
+from proposals.enums import ProposalState
+from proposals.services import transition_proposal
+from reporting import charts, selectors, services
+from tests.factories import make_call, make_proposal
+from tests.reporting.helpers import make_project
+
+pytestmark = pytest.mark.django_db
+
+
+def _in_evaluation(call, **kwargs):
+    proposal = make_proposal(call=call, **kwargs)
+    transition_proposal(proposal, ProposalState.SUBMITTED, by=None)
+    transition_proposal(proposal, ProposalState.UNDER_EVALUATION, by=None)
+    return proposal
+
+
+def test_selection_of_a_call_still_in_selection_is_not_counted():
+    call = make_call(state=CallState.SELECTION)
+    selected = _in_evaluation(call)
+    _in_evaluation(call)
+    transition_proposal(selected, ProposalState.SELECTED, by=None)
+    ind = selectors.monitoring_indicators()
+    row = ind["calls"][0]
+    assert row["received"] == 2
+    assert row["selected"] is None and row["success_rate"] is None
+    assert row["success_by_side"] == {"EU": None, "JP": None}
+    assert ind["totals"]["selected"] == 0
+
+
+def test_released_call_counts_success_per_side_and_balance(eu_officer):
+    call = make_call(state=CallState.AWARDED)
+    make_project(officer=eu_officer, call=call)
+    rejected = _in_evaluation(call)
+    transition_proposal(rejected, ProposalState.NOT_SELECTED, by=None)
+    ind = selectors.monitoring_indicators()
+    row = ind["calls"][0]
+    assert (row["received"], row["selected"], row["success_rate"]) == (2, 1, 50.0)
+    assert row["participants"] == {"EU": 2, "JP": 2}
+    assert row["success_by_side"] == {"EU": 50.0, "JP": 50.0}
+    assert ind["balance"]["participant_share"] == {"EU": 50.0, "JP": 50.0}
+    assert ind["combined_funding_eur"] is None  # no rate recorded, no combined figure
+    services.record_exchange_rate(rate_date=dt.date(2026, 3, 31), jpy_per_eur="100", by=eu_officer)
+    ind = selectors.monitoring_indicators()
+    # €1,000,000 + ¥50,000,000 at 100 JPY/EUR = €1,500,000.
+    assert ind["combined_funding_eur"] == Decimal("1500000.00")
+    assert ind["rate"].rate_date == dt.date(2026, 3, 31)
+    assert ind["balance"]["funding_share"]["EU"] == pytest.approx(66.7)
+
+
+def test_drafts_and_open_calls_are_not_counted():
+    make_proposal(call=make_call(state=CallState.OPEN))
+    assert selectors.monitoring_indicators()["calls"] == []
+
+
+def test_council_audience_sees_only_public_projects(eu_officer):
+    joint = make_project(officer=eu_officer)
+    public = make_project(officer=eu_officer)
+    services.set_project_sensitivity(public, "public", by=eu_officer)
+    council = selectors.monitoring_indicators(audience="council")
+    assert council["projects"] == [public] and council["projects_withheld"] == 1
+    assert set(selectors.monitoring_indicators(audience="jstcc")["projects"]) == {joint, public}
+
+
+def test_charts_are_svg_with_escaped_labels():
+    svg = charts.bar_chart(["<script>alert(1)</script>"], [("EU", [3])], title="T & <b>")
+    assert svg.startswith("<svg") and "<script>" not in svg and "&lt;script&gt;" in svg
+    assert "style=" not in svg
+    line = charts.line_chart(["2026", "2027"], [("EU", [40.0, None])], title="Balance")
+    assert "<circle" in line and "<polyline" not in line  # one point only: no line
