@@ -1,0 +1,255 @@
+"""The permission matrix of docs/permissions.md, tried cell by cell.
+
+Every row of every table in the document whose header starts with ``| object | action | via |``
+becomes ten tests: the row's action through its page, API endpoint or download, as each role of each
+Side. A ✓ must succeed, anything else must be refused. Rows marked ``pending`` are skipped (their
+page does not exist yet). The scenarios below build each object with the ten users in the fixed
+relationships the document describes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from loi_portal import governance
+from loi_portal.governance_models import LetterOfIntent
+from loi_portal.services import audit
+from tests.factories import OrganisationFactory, TopicFactory, make_user
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "permissions.md"
+ROLES = ["officer", "researcher", "evaluator", "expert", "observer"]
+SIDES = ["EU", "JP"]
+ALLOWED, DENIED, PENDING = "✓", "—", "pending"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+# -- parsing the matrix ------------------------------------------------------------------------------
+
+
+def parse_matrix(text: str) -> list[dict]:
+    """The rows of every matrix table: object, action, via, target, scenario, {(role, side): cell}."""
+    rows, columns = [], None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            columns = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[:3] == ["object", "action", "via"]:
+            columns = cells
+            continue
+        if columns is None or set(cells[0]) <= {"-"}:
+            continue
+        row = dict(zip(columns, cells, strict=True))
+        row["cells"] = {(role, side): row[f"{role} {side}"] for role in ROLES for side in SIDES}
+        rows.append(row)
+    return rows
+
+
+MATRIX = parse_matrix(DOC.read_text(encoding="utf-8"))
+
+
+def _cases():
+    for row in MATRIX:
+        for (role, side), cell in row["cells"].items():
+            marks = [pytest.mark.skip(reason="page pending")] if PENDING in (cell, row["target"]) else []
+            yield pytest.param(
+                row,
+                role,
+                side,
+                cell,
+                id=f"{row['object']}-{row['action']}-{row['via']}-{role}-{side}".replace(" ", "_"),
+                marks=marks,
+            )
+
+
+# -- scenarios: each object with the ten users in fixed relationships ------------------------------------
+
+
+class Actors(dict):
+    """The ten users, made on first use: ``actors["officer", "EU"]``."""
+
+    def __missing__(self, key):
+        role, side = key
+        user = make_user(side, role)
+        self[key] = user
+        return user
+
+
+def _none(actors):
+    return {"args": [], "id": None, "marker": None}
+
+
+def _letter(actors):
+    letter = LetterOfIntent.objects.get()
+    return {"args": [letter.pk], "id": letter.pk, "marker": "KIUCHI Minoru"}
+
+
+def _signature(actors):
+    letter = LetterOfIntent.objects.get()
+    return {"args": [letter.pk, letter.signatures.first().pk], "id": letter.pk, "marker": None}
+
+
+def _notice(actors):
+    notice = governance.give_discontinuation_notice(
+        given_on=dt.date.today(), text="Matrix notice text.", by=actors["officer", "EU"]
+    )
+    notice.document.save("notice.pdf", ContentFile(PDF))
+    return {"args": [notice.pk], "id": notice.pk, "marker": None}
+
+
+def _decision(actors):
+    notice = governance.give_discontinuation_notice(
+        given_on=dt.date.today(), text="Matrix notice.", by=actors["officer", "EU"]
+    )
+    decision = governance.propose_discontinuation_decision(
+        notice,
+        effective_on=dt.date.today() + dt.timedelta(days=10),
+        text="Earlier.",
+        by=actors["officer", "EU"],
+    )
+    decision.document.save("decision.pdf", ContentFile(PDF))
+    return {"args": [decision.pk], "id": decision.pk, "marker": None}
+
+
+def _divergence(actors):
+    divergence = governance.open_divergence(
+        "Matrix divergence", by=actors["officer", "EU"], linked=[TopicFactory()]
+    )
+    governance.write_divergence_position(divergence, text="EU position.", by=actors["officer", "EU"])
+    return {"args": [divergence.pk], "id": divergence.pk, "marker": "Matrix divergence"}
+
+
+def _disclosure(actors):
+    permission = governance.record_disclosure_permission(
+        TopicFactory(),
+        what="Matrix disclosure",
+        provided_by=OrganisationFactory(side_code="JP"),
+        audience="third_party",
+        third_party="Digital Partnership Council",
+        permitted_on=dt.date(2026, 11, 1),
+        permission_text="Agreed.",
+        by=actors["officer", "EU"],
+    )
+    permission.document.save("permission.pdf", ContentFile(PDF))
+    return {"args": [permission.pk], "id": permission.pk, "marker": "Matrix disclosure"}
+
+
+def _audit(sides):
+    def scenario(actors):
+        entry = audit(f"matrix.{'-'.join(sides)}", by=None, sides=sides)
+        return {"args": [entry.pk], "id": entry.pk, "marker": entry.action}
+
+    return scenario
+
+
+SCENARIOS = {
+    "none": _none,
+    "letter": _letter,
+    "signature": _signature,
+    "notice": _notice,
+    "decision": _decision,
+    "divergence": _divergence,
+    "disclosure": _disclosure,
+    "audit_eu": _audit(["EU"]),
+    "audit_joint": _audit(["EU", "JP"]),
+}
+
+# Bodies of the API actions the matrix posts.
+BODIES = {
+    "api:governance-letter-receipt": {"notification_received_on": "2025-05-20"},
+    "api:governance-divergence-position": {"text": "Our position."},
+    "api:governance-divergence-escalate": {"escalated_on": "2026-11-01", "escalated_to": "DDG"},
+    "api:governance-divergence-resolve": {"resolution": "Agreed.", "resolved_on": "2026-11-02"},
+}
+
+
+# -- judging one try ---------------------------------------------------------------------------------
+
+
+def _url(target: str, scenario: dict) -> tuple[str, bool]:
+    """The URL of ``target`` and whether it is a list (takes no arguments)."""
+    if target.endswith("-list"):
+        return reverse(target), True
+    try:
+        return reverse(target, args=scenario["args"]), False
+    except NoReverseMatch:
+        return reverse(target), True
+
+
+def _api_ids(response) -> set:
+    body = response.json()
+    rows = body["results"] if isinstance(body, dict) and "results" in body else body
+    return {row.get("id") for row in rows if isinstance(row, dict)}
+
+
+def attempt(client: Client, row: dict, scenario: dict) -> bool:
+    """True when the action succeeded, False when it was refused; anything else fails the test."""
+    url, is_list = _url(row["target"], scenario)
+    via = row["via"]
+    if via == "api-post":
+        response = client.post(
+            url, json.dumps(BODIES.get(row["target"], {})), content_type="application/json"
+        )
+        assert response.status_code < 500, response.content[:500]
+        if response.status_code in (403, 404, 405):
+            return False
+        assert 200 <= response.status_code < 300, (response.status_code, response.content[:500])
+        return True
+    response = client.get(url)
+    assert response.status_code < 500, response.content[:500]
+    if response.status_code in (403, 404):
+        return False
+    if response.status_code == 302:
+        # A page that sends a signed-in user away (e.g. to their dashboard) did not show the object.
+        return False
+    assert response.status_code == 200, (url, response.status_code)
+    if via == "api":
+        return not is_list or scenario["id"] in _api_ids(response)
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if via == "download":
+        return bool(content) and (
+            not scenario["marker"] or scenario["marker"].encode() in content or not is_list
+        )
+    return not (is_list and scenario["marker"]) or scenario["marker"] in content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("row", "role", "side", "cell"), list(_cases()))
+def test_permission_matrix(row, role, side, cell):
+    actors = Actors()
+    scenario = SCENARIOS[row["scenario"]](actors)
+    client = Client()
+    client.force_login(actors[role, side])
+    succeeded = attempt(client, row, scenario)
+    expected = cell == ALLOWED
+    assert succeeded == expected, (
+        f"{role} {side} {row['action']} {row['object']} via {row['via']}: {row['rule']}"
+    )
+
+
+def test_the_matrix_covers_every_governance_page_and_endpoint():
+    """A page or endpoint of the governance records missing from the matrix would be untested."""
+    from loi_portal import governance_urls
+
+    targets = {row["target"] for row in MATRIX}
+    missing = {f"governance:{p.name}" for p in governance_urls.urlpatterns} - targets
+    # The POST-only endpoints are tried through the form page of the same action.
+    assert missing <= {"governance:signature_receipt", "governance:decision_approve"}
+
+
+def test_every_cell_is_allowed_or_denied():
+    bad = [
+        (row["object"], row["action"], key, cell)
+        for row in MATRIX
+        for key, cell in row["cells"].items()
+        if cell not in (ALLOWED, DENIED, PENDING)
+    ]
+    assert not bad
+    assert re.search(r"\| divergence \|", DOC.read_text(encoding="utf-8"))
