@@ -1,0 +1,271 @@
+"""The researchers' and officers' pages."""
+
+import pytest
+from django.urls import reverse
+
+from calls.enums import CallState
+from proposals import services
+from proposals.enums import ProposalState
+from proposals.models import Proposal
+from tests.factories import OrganisationFactory, make_user
+from tests.proposals.conftest import ready, start
+
+
+def _close(call):
+    type(call).objects.filter(pk=call.pk).update(state=CallState.CLOSED)
+    call.refresh_from_db()
+    services.on_call_closed(call)
+
+
+def test_a_researcher_starts_a_proposal_from_the_page(client_eu_researcher, open_call):
+    response = client_eu_researcher.post(
+        reverse("proposals:start", args=[open_call.pk]),
+        {"acronym": "QLINK", "title": "Quantum links", "abstract": "", "keywords": "量子", "topics": []},
+    )
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302 and response.url == reverse("proposals:edit", args=[proposal.pk])
+    assert proposal.number.endswith("-0001")
+
+
+def test_a_failing_start_form_keeps_every_value(client_eu_researcher, open_call):
+    response = client_eu_researcher.post(
+        reverse("proposals:start", args=[open_call.pk]),
+        {
+            "acronym": "",
+            "title": "Quantum links across two continents",
+            "abstract": "量子もつれ",
+            "keywords": "QKD",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and not Proposal.objects.exists()
+    assert "Quantum links across two continents" in html and "量子もつれ" in html and 'value="QKD"' in html
+
+
+def _edit_data(proposal, **overrides):
+    data = {
+        "acronym": proposal.acronym,
+        "title": proposal.title,
+        "abstract": proposal.abstract,
+        "keywords": proposal.keywords,
+        "lock_version": proposal.lock_version,
+        "partners-TOTAL_FORMS": "1" if any(k.startswith("partners-0-") for k in overrides) else "0",
+        "partners-INITIAL_FORMS": "0",
+        "partners-MIN_NUM_FORMS": "0",
+        "partners-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_edit_page_adds_a_partner_with_a_budget_in_major_units(
+    client_eu_researcher, eu_researcher, open_call
+):
+    proposal = start(open_call, eu_researcher)
+    jp_org = OrganisationFactory(side_code="JP")
+    response = client_eu_researcher.post(
+        reverse("proposals:edit", args=[proposal.pk]),
+        _edit_data(
+            proposal,
+            **{
+                "partners-0-organisation": jp_org.pk,
+                "partners-0-pi_name": "山田 太郎",
+                "partners-0-pi_email": "yamada@u.example.jp",
+                "partners-0-role": "coordinator",
+                "partners-0-requested": "12,345,678",
+                "partners-0-erad_id": "ERAD-1",
+            },
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()
+    partner = proposal.partners.get()
+    assert (partner.side.code, partner.requested_minor, partner.country) == ("JP", 12_345_678, "JP")
+
+
+def test_yen_with_decimals_is_refused_and_the_values_are_kept(client_eu_researcher, eu_researcher, open_call):
+    proposal = start(open_call, eu_researcher)
+    jp_org = OrganisationFactory(side_code="JP")
+    response = client_eu_researcher.post(
+        reverse("proposals:edit", args=[proposal.pk]),
+        _edit_data(
+            proposal,
+            title="Changed title kept",
+            **{
+                "partners-0-organisation": jp_org.pk,
+                "partners-0-pi_name": "山田 太郎",
+                "partners-0-pi_email": "yamada@u.example.jp",
+                "partners-0-role": "participant",
+                "partners-0-requested": "100.50",
+            },
+        ),
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "JPY" in html
+    assert "Changed title kept" in html and "山田 太郎" in html and "100.50" in html
+    assert not proposal.partners.exists()
+
+
+def test_a_stale_edit_gets_a_conflict_message_and_overwrites_nothing(
+    client_eu_researcher, eu_researcher, open_call
+):
+    proposal = start(open_call, eu_researcher)
+    stale = proposal.lock_version
+    services.update_proposal(proposal, by=eu_researcher, lock_version=stale, title="Saved by a co-applicant")
+    response = client_eu_researcher.post(
+        reverse("proposals:edit", args=[proposal.pk]), _edit_data(proposal, lock_version=stale, title="Mine")
+    )
+    html = response.content.decode()
+    assert (
+        response.status_code == 200 and "Someone else saved this proposal" in html and 'value="Mine"' in html
+    )
+    assert Proposal.objects.get(pk=proposal.pk).title == "Saved by a co-applicant"
+
+
+def test_autosave_saves_and_answers_409_to_a_stale_lock_version(
+    client_eu_researcher, eu_researcher, open_call
+):
+    proposal = start(open_call, eu_researcher)
+    url = reverse("proposals:autosave", args=[proposal.pk])
+    first = client_eu_researcher.post(url, {"lock_version": proposal.lock_version, "title": "Autosaved"})
+    assert first.status_code == 200 and first.json()["lock_version"] == proposal.lock_version + 1
+    stale = client_eu_researcher.post(url, {"lock_version": proposal.lock_version, "title": "Lost?"})
+    assert stale.status_code == 409 and "Someone else" in stale.json()["error"]
+    assert Proposal.objects.get(pk=proposal.pk).title == "Autosaved"
+
+
+def test_submit_page_confirms_then_shows_the_receipt_and_its_pdf(
+    client_eu_researcher, eu_researcher, open_call
+):
+    proposal = ready(open_call, eu_researcher)
+    url = reverse("proposals:submit", args=[proposal.pk])
+    assert "Submit now" in client_eu_researcher.get(url).content.decode()
+    assert client_eu_researcher.post(url, {}).status_code == 200  # no confirmation: nothing happens
+    assert not proposal.submissions.exists()
+    response = client_eu_researcher.post(url, {"confirm": "on"}, follow=True)
+    submission = proposal.submissions.get()
+    html = response.content.decode()
+    assert submission.sha256 in html and proposal.number in html and "JST" in html and "UTC" in html
+    pdf = client_eu_researcher.get(reverse("proposals:receipt_pdf", args=[proposal.pk, 1]))
+    assert (
+        pdf.status_code == 200
+        and pdf["Content-Type"] == "application/pdf"
+        and pdf.content.startswith(b"%PDF")
+    )
+
+
+def test_withdraw_needs_confirmation(client_eu_researcher, eu_researcher, open_call):
+    proposal = ready(open_call, eu_researcher)
+    url = reverse("proposals:withdraw", args=[proposal.pk])
+    client_eu_researcher.post(url, {})
+    assert Proposal.objects.get(pk=proposal.pk).state == ProposalState.DRAFT
+    client_eu_researcher.post(url, {"confirm": "on"})
+    assert Proposal.objects.get(pk=proposal.pk).state == ProposalState.WITHDRAWN
+
+
+def test_invite_and_accept_through_the_pages(
+    client_eu_researcher, client_jp_researcher, eu_researcher, jp_researcher, open_call
+):
+    proposal = start(open_call, eu_researcher)
+    client_eu_researcher.post(reverse("proposals:invite", args=[proposal.pk]), {"email": jp_researcher.email})
+    member = proposal.members.get(invited_email=jp_researcher.email)
+    url = reverse("proposals:accept_invitation", args=[member.invitation_token])
+    assert proposal.acronym in client_jp_researcher.get(url).content.decode()
+    client_jp_researcher.post(url, {"confirm": "on"})
+    assert client_jp_researcher.get(reverse("proposals:detail", args=[proposal.pk])).status_code == 200
+
+
+PAGES = ["detail", "edit", "annexes", "submit", "withdraw", "invite"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("who", ["jp_researcher", "eu_officer", "jp_officer", "other_consortium"])
+def test_a_proposal_is_hidden_from_the_other_side_other_consortia_and_officers_before_the_deadline(
+    eu_researcher, open_call, client_for, request, page, who
+):
+    proposal = ready(open_call, eu_researcher)
+    services.submit_proposal(proposal, by=eu_researcher)
+    if who == "other_consortium":
+        user = make_user("JP", "researcher")
+        ready(open_call, user, pi_suffix="x")
+    else:
+        user = request.getfixturevalue(who)
+    assert client_for(user).get(reverse(f"proposals:{page}", args=[proposal.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["eu_officer", "jp_officer"])
+def test_officers_of_both_sides_see_submitted_proposals_after_the_deadline_read_only(
+    eu_researcher, open_call, client_for, request, who
+):
+    proposal = ready(open_call, eu_researcher)
+    services.submit_proposal(proposal, by=eu_researcher)
+    _close(open_call)
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(reverse("proposals:detail", args=[proposal.pk])).status_code == 200
+    download = client.get(reverse("proposals:annex_download", args=[proposal.pk, proposal.annexes.get().pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert client.get(reverse("proposals:edit", args=[proposal.pk])).status_code == 302
+    assert (
+        client.post(reverse("proposals:withdraw", args=[proposal.pk]), {"confirm": "on"}).status_code == 403
+    )
+
+
+def test_the_researcher_sees_the_state_read_only_after_the_deadline(
+    client_eu_researcher, eu_researcher, open_call
+):
+    proposal = ready(open_call, eu_researcher)
+    _close(open_call)
+    html = client_eu_researcher.get(reverse("proposals:detail", args=[proposal.pk])).content.decode()
+    assert "Not submitted" in html and "read-only" in html
+
+
+def test_officers_cannot_list_a_calls_proposals_before_the_deadline(client_eu_officer, open_call):
+    assert client_eu_officer.get(reverse("proposals:call_list", args=[open_call.pk])).status_code == 403
+
+
+def test_officer_list_searches_japanese_text_and_flags_the_same_pi(
+    client_jp_officer, eu_researcher, jp_researcher, open_call
+):
+    import datetime as dt
+
+    a = ready(open_call, eu_researcher, title="量子センシングによる地震早期警報", pi_suffix="same")
+    b = ready(open_call, jp_researcher, title="Quantum networks", keywords="QKD", pi_suffix="same")
+    for p, who in ((a, eu_researcher), (b, jp_researcher)):
+        services.submit_proposal(p, by=who)
+    type(open_call).objects.filter(pk=open_call.pk).update(
+        deadline=open_call.opens_at + dt.timedelta(hours=1)
+    )
+    _close(open_call)
+    url = reverse("proposals:call_list", args=[open_call.pk])
+    html = client_jp_officer.get(url, {"q": "量子"}).content.decode()
+    assert a.number in html and b.number not in html
+    html = client_jp_officer.get(url).content.decode()
+    assert html.count("Same PI elsewhere") == 2
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_my_proposals_list_is_flat(
+    client_eu_researcher, eu_researcher, open_call, n, django_assert_num_queries
+):
+    for i in range(n):
+        start(open_call, eu_researcher, acronym=f"Q{i}")
+    client_eu_researcher.get(reverse("proposals:mine"))  # warm caches (session, roles)
+    with django_assert_num_queries(8):
+        response = client_eu_researcher.get(reverse("proposals:mine"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_officer_call_list_is_flat(client_eu_officer, eu_researcher, open_call, n, django_assert_num_queries):
+    import datetime as dt
+
+    for i in range(n):
+        services.submit_proposal(ready(open_call, eu_researcher, pi_suffix=str(i)), by=eu_researcher)
+    type(open_call).objects.filter(pk=open_call.pk).update(
+        deadline=open_call.opens_at + dt.timedelta(hours=1)
+    )
+    _close(open_call)
+    client_eu_officer.get(reverse("proposals:call_list", args=[open_call.pk]))
+    with django_assert_num_queries(11):
+        response = client_eu_officer.get(reverse("proposals:call_list", args=[open_call.pk]))
+    assert response.status_code == 200
