@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
+from django.db import connection, connections
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.browser.accessibility import Violation, axe_violations
@@ -70,6 +70,10 @@ def browser() -> Browser:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+        # While Playwright's loop runs, asgiref keeps this thread's database connections in a context
+        # variable instead of the thread-local one: close them now, or the test database cannot be
+        # dropped at the end of the session.
+        connections.close_all()
 
 
 # --- the Celery worker -------------------------------------------------------------------------
@@ -132,7 +136,7 @@ def celery_worker(django_db_setup, django_db_blocker, browser_media_root):
     yield worker
     worker.send_signal(signal.SIGTERM)
     try:
-        worker.wait(timeout=15)
+        worker.wait(timeout=5)
     except subprocess.TimeoutExpired:
         worker.kill()
         worker.wait()

@@ -4,11 +4,14 @@ once in English and once in Japanese (chosen with the language switcher)."""
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader, PdfWriter
 
 from calls.enums import CallState
+from proposals.models import Proposal
 from tests.browser.accessibility import choose_with_keyboard, tab_to, type_into
 from tests.browser.conftest import PASSWORD, Portal
 from tests.factories import OrganisationFactory, TopicFactory, make_call
@@ -27,6 +30,8 @@ class Ui:
     profile_language: str  # (*) the language's name in the registration form
     dashboard_heading: str
     log_in_link: str  # (*) in the navigation bar
+    save_button: str  # (*) Django's own "Save"
+    invalid_email_error: str  # (*)
 
 
 ENGLISH = Ui(
@@ -36,6 +41,8 @@ ENGLISH = Ui(
     profile_language="English",
     dashboard_heading="Dashboard",
     log_in_link="Log in",
+    save_button="Save",
+    invalid_email_error="Enter a valid email address.",
 )
 JAPANESE = Ui(
     language="ja",
@@ -45,6 +52,8 @@ JAPANESE = Ui(
     # TODO(i18n): "ダッシュボード" once locale/ja translates the portal's strings.
     dashboard_heading="Dashboard",
     log_in_link="ログイン",
+    save_button="保存",
+    invalid_email_error="有効なメールアドレスを入力してください。",
 )
 
 
@@ -104,20 +113,143 @@ def register_with_keyboard(portal: Portal, page: Page, ui: Ui, *, username: str)
     portal.step(page, "registered-dashboard")
 
 
-def researcher_journey(portal: Portal, call, ui: Ui) -> None:
+def make_annex_pdf(path: Path, pages: int = 3) -> Path:
+    """A small, clean PDF (blank A4 pages) as a researcher would upload."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": "Technical annex"})
+    with path.open("wb") as out:
+        writer.write(out)
+    return path
+
+
+def start_proposal(portal: Portal, page: Page, call) -> None:
+    page.locator("nav").get_by_role("link", name=re.compile("My proposals|応募")).click()
+    portal.step(page, "my-proposals")
+    page.locator(f"a[href$='/proposals/start/{call.pk}/']").click()
+    expect(page.locator("main")).to_contain_text(call.identifier)
+    portal.step(page, "start-proposal")
+    page.locator("#id_acronym").fill("QUAKE")
+    page.locator("#id_title").fill("Quantum gravimeter networks for earthquake early warning")
+    page.locator("#id_abstract").fill(
+        "Atom-interferometric gravimeters in Japan and Europe, linked to warn of earthquakes and tsunamis."
+    )
+    page.locator("#id_keywords").fill("gravimetry, atom interferometry, early warning")
+    page.get_by_label("Quantum sensing for earthquake early warning").check()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/proposals/\d+/edit/"))
+    expect(page.locator("#id_title")).to_have_value(
+        "Quantum gravimeter networks for earthquake early warning"
+    )
+
+
+def save(page: Page, ui: Ui) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=ui.save_button, exact=True).click()
+
+
+def add_partners(portal: Portal, page: Page, ui: Ui) -> None:
+    """The Japanese coordinator first, then the EU partner with a mistyped e-mail address: the error
+    names the field and nothing typed is lost."""
+    page.locator("#id_partners-0-organisation").select_option(label="Osaka University (JP)")
+    page.locator("#id_partners-0-country").fill("JP")
+    page.locator("#id_partners-0-pi_name").fill("田中 愛子")
+    page.locator("#id_partners-0-pi_email").fill("aiko.tanaka@osaka-u.example.jp")
+    page.locator("#id_partners-0-role").select_option("coordinator")
+    page.locator("#id_partners-0-erad_id").fill("24-QST-0042")
+    page.locator("#id_partners-0-requested").fill("50000000")
+    save(page, ui)
+    expect(page.locator("#id_partners-0-pi_name")).to_have_value("田中 愛子")
+    portal.step(page, "first-partner-saved")
+
+    page.locator("#id_partners-1-organisation").select_option(label="Technische Universiteit Delft (DE)")
+    page.locator("#id_partners-1-country").fill("NL")
+    page.locator("#id_partners-1-pi_name").fill("Anna de Vries")
+    page.locator("#id_partners-1-pi_email").fill("anna.devries@tudelft")  # no top-level domain
+    page.locator("#id_partners-1-role").select_option("participant")
+    page.locator("#id_partners-1-requested").fill("1200000.50")
+    page.locator("#id_title").fill("Quantum gravimeter networks for earthquake and tsunami warning")
+    # The page saves the proposal's own fields as one types; wait for it, as a person would notice.
+    expect(page.locator("#autosave-status.text-success")).not_to_be_empty()
+    save(page, ui)
+    email = page.locator("#id_partners-1-pi_email")
+    expect(email.locator("xpath=..")).to_contain_text(ui.invalid_email_error)
+    expect(email).to_have_value("anna.devries@tudelft")
+    expect(page.locator("#id_partners-1-pi_name")).to_have_value("Anna de Vries")
+    expect(page.locator("#id_partners-1-requested")).to_have_value("1200000.50")
+    expect(page.locator("#id_partners-1-organisation option:checked")).to_have_text(
+        "Technische Universiteit Delft (DE)"
+    )
+    expect(page.locator("#id_title")).to_have_value(
+        "Quantum gravimeter networks for earthquake and tsunami warning"
+    )
+    portal.step(page, "partner-error-input-kept")
+    email.fill("anna.devries@tudelft.example.nl")
+    save(page, ui)
+    expect(page.locator("#id_partners-1-pi_email")).to_have_value("anna.devries@tudelft.example.nl")
+    portal.step(page, "partners-saved")
+
+
+def upload_annex(portal: Portal, page: Page, proposal, annex: Path) -> None:
+    page.goto(portal.url(f"/proposals/{proposal.pk}/annexes/"))
+    portal.step(page, "annexes")
+    page.locator("#id_kind").select_option("technical")
+    page.locator("#id_file").set_input_files(str(annex))
+    page.locator("#annex-upload button[type=submit]").click()
+    expect(page.locator("main table")).to_contain_text(annex.name)
+    portal.step(page, "annex-uploaded")
+
+
+def submit_and_download_receipt(portal: Portal, page: Page, proposal, download_dir: Path) -> None:
+    page.goto(portal.url(f"/proposals/{proposal.pk}/"))
+    expect(page.locator("main ul.text-danger")).to_have_count(0)  # the checklist has no blocker left
+    portal.step(page, "ready-to-submit")
+    page.locator(f"a[href$='/proposals/{proposal.pk}/submit/']").click()
+    page.locator("#id_confirm").check()
+    portal.step(page, "submit-confirmation")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/proposals/{proposal.pk}/receipt/1/"))
+    proposal.refresh_from_db()
+    submission = proposal.submissions.get(version=1)
+    expect(page.locator("code.sha")).to_have_text(submission.sha256)
+    expect(page.locator("main")).to_contain_text(proposal.number)
+    portal.step(page, "receipt")
+    with page.expect_download() as download_info:
+        page.locator("a[href$='/receipt/1/pdf/']").click()
+    download = download_info.value
+    assert download.suggested_filename == f"receipt-{proposal.number}-v1.pdf"
+    saved = download_dir / download.suggested_filename
+    download.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF-")
+    text = "".join(page_.extract_text() for page_ in PdfReader(saved).pages)
+    assert proposal.number in text
+    assert submission.sha256 in text.replace("\n", "").replace(" ", "")
+
+
+def researcher_journey(portal: Portal, call, ui: Ui, tmp_path: Path) -> None:
     page = portal.new_page(locale="en-GB")
     page.goto(portal.url("/"))
     portal.step(page, "home")
     if ui.language != "en":
         switch_language(page, ui)
         portal.step(page, "home-switched-language")
-    register_with_keyboard(portal, page, ui, username=f"aiko_{ui.language}")
-    pytest.skip("proposal pages (proposals/urls.py) not built yet")
+    username = f"aiko_{ui.language}"
+    register_with_keyboard(portal, page, ui, username=username)
+    start_proposal(portal, page, call)
+    proposal = Proposal.objects.get(call=call, created_by__username=username)
+    add_partners(portal, page, ui)
+    assert sorted(proposal.partners.values_list("side__code", flat=True)) == ["EU", "JP"]
+    upload_annex(portal, page, proposal, make_annex_pdf(tmp_path / "technical-annex.pdf"))
+    submit_and_download_receipt(portal, page, proposal, tmp_path)
+    expect(page.locator("html")).to_have_attribute("lang", ui.language)
 
 
-def test_researcher_submits_a_proposal(portal, open_call_for_researchers):
-    researcher_journey(portal, open_call_for_researchers, ENGLISH)
+def test_researcher_submits_a_proposal(portal, open_call_for_researchers, tmp_path):
+    researcher_journey(portal, open_call_for_researchers, ENGLISH, tmp_path)
 
 
-def test_researcher_submits_a_proposal_in_japanese(portal, open_call_for_researchers):
-    researcher_journey(portal, open_call_for_researchers, JAPANESE)
+def test_researcher_submits_a_proposal_in_japanese(portal, open_call_for_researchers, tmp_path):
+    researcher_journey(portal, open_call_for_researchers, JAPANESE, tmp_path)
