@@ -12,6 +12,7 @@ from calls.enums import CallState
 from calls.models import Call
 from loi_portal.enums import Sensitivity
 from loi_portal.money import from_minor
+from loi_portal.selectors import JOINT, may_disclose
 from proposals.enums import ProposalState
 from proposals.models import ConsortiumMember, Partner, Proposal
 
@@ -26,6 +27,8 @@ from .models import (
     ReportActivity,
     ReportResult,
 )
+
+COUNCIL = "Digital Partnership Council"
 
 # Calls whose proposals have been counted (the deadline has passed).
 CLOSED_CALL_STATES = (
@@ -47,13 +50,10 @@ RECEIVED_STATES = (
     ProposalState.NOT_SELECTED,
 )
 
-# Who reads each export, and therefore which project sensitivities it may show.
-AUDIENCE_SENSITIVITIES = {
-    "council": {Sensitivity.PUBLIC},
-    "jstcc": {Sensitivity.PUBLIC, Sensitivity.JOINT},
-    "officers": {Sensitivity.PUBLIC, Sensitivity.JOINT},
-}
-AUDIENCE_LABEL = {"council": Sensitivity.PUBLIC, "jstcc": Sensitivity.JOINT, "officers": Sensitivity.JOINT}
+# Who reads each export, as an audience of the disclosure register (loi_portal.selectors.may_disclose):
+# the Council is a third party, so beyond public projects it sees only what a participant permitted
+# in writing; the JSTCC report and the dashboard are joint (both Sides' officers).
+DISCLOSURE_AUDIENCE = {"council": COUNCIL, "jstcc": JOINT, "officers": JOINT}
 
 
 def projects_for_user(user):
@@ -286,7 +286,7 @@ def monitoring_indicators(*, audience: str = "officers") -> dict:
         report__in=submitted_reports, kind__in=[ActivityKind.MEETING, ActivityKind.EVENT]
     ).count()
 
-    visible = AUDIENCE_SENSITIVITIES[audience]
+    disclosure_audience = DISCLOSURE_AUDIENCE[audience]
     projects = list(
         Project.objects.select_related("proposal__call")
         .prefetch_related(
@@ -296,10 +296,16 @@ def monitoring_indicators(*, audience: str = "officers") -> dict:
         )
         .order_by("proposal__call__deadline", "acronym")
     )
-    shown = [p for p in projects if p.sensitivity in visible]
+    shown = [p for p in projects if may_disclose(p, disclosure_audience)]
+    if audience == "council":
+        # Public unless something was disclosed to the Council by a recorded permission.
+        all_public = all(p.sensitivity == Sensitivity.PUBLIC for p in shown)
+        label = Sensitivity.PUBLIC if all_public else Sensitivity.RESTRICTED
+    else:
+        label = Sensitivity.JOINT
     return {
         "audience": audience,
-        "sensitivity": AUDIENCE_LABEL[audience],
+        "sensitivity": label,
         "rate": rate,
         "calls": call_rows,
         "totals": totals,

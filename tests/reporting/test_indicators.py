@@ -75,3 +75,23 @@ def test_charts_are_svg_with_escaped_labels():
     assert "style=" not in svg
     line = charts.line_chart(["2026", "2027"], [("EU", [40.0, None])], title="Balance")
     assert "<circle" in line and "<polyline" not in line  # one point only: no line
+
+
+def test_a_joint_project_reaches_the_council_only_with_a_recorded_permission(eu_officer):
+    from loi_portal.governance import record_disclosure_permission
+
+    joint = make_project(officer=eu_officer)
+    assert selectors.monitoring_indicators(audience="council")["projects"] == []
+    record_disclosure_permission(
+        joint,
+        what="Project outcomes",
+        provided_by=joint.proposal.partners.first().organisation,
+        audience="third_party",
+        third_party="Digital Partnership Council",
+        permitted_on=dt.date(2026, 6, 1),
+        permission_text="We agree that our outcomes are reported to the Council.",
+        by=eu_officer,
+    )
+    council = selectors.monitoring_indicators(audience="council")
+    assert council["projects"] == [joint]
+    assert council["sensitivity"] == "restricted"  # no longer a public document
