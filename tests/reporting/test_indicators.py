@@ -1,4 +1,4 @@
-"""Monitoring indicators: counts only, unreleased selections never counted, combined figures name their rate."""
+"""Monitoring indicators: counts only, unreleased selections never counted, rates named."""
 
 import datetime as dt
 from decimal import Decimal
