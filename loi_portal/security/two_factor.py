@@ -59,6 +59,12 @@ def confirm_device(device: TOTPDevice, token: str, *, by) -> bool:
     return True
 
 
+def is_throttled(user, device: TOTPDevice | None = None) -> bool:
+    """True while django-otp refuses codes after recent wrong ones (the delay doubles each time)."""
+    devices = [device] if device is not None else TOTPDevice.objects.filter(user=user, confirmed=True)
+    return any(not d.verify_is_allowed()[0] for d in devices)
+
+
 def verify_code(user, token: str):
     """The confirmed device that accepts ``token`` (each code works once), or None."""
     token = (token or "").strip().replace(" ", "")

@@ -161,3 +161,15 @@ def test_api_token_for_a_researcher_needs_no_code(client):
     make_user("EU", "researcher", username="api.researcher")
     response = client.post(reverse("api:api-token"), {"username": "api.researcher", "password": PASSWORD})
     assert response.status_code == 200
+
+
+def test_guessing_codes_is_slowed_down_with_a_message(client, traveller):
+    evaluator = make_user("EU", "evaluator")
+    device = _confirmed_device(evaluator)
+    _log_in(client, evaluator)
+    client.post(reverse("two_factor_verify"), {"code": "111111"})
+    right_but_too_soon = client.post(reverse("two_factor_verify"), {"code": code_for(device)})
+    assert right_but_too_soon.status_code == 200
+    assert "Too many wrong codes" in right_but_too_soon.content.decode()
+    traveller.shift(dt.timedelta(seconds=5))
+    assert client.post(reverse("two_factor_verify"), {"code": code_for(device)}).status_code == 302
