@@ -42,8 +42,10 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 WORKER_LOG = ROOT / "artifacts" / "celery-worker-browser.log"
-# A Redis database of their own, so no other test run's worker takes the journeys' tasks.
-BROKER_URL = os.environ.get("BROWSER_TESTS_REDIS_URL", "redis://127.0.0.1:6379/8")
+# A Redis database of their own (one per pytest-xdist worker), so no other test run's worker takes the
+# journeys' tasks; tests/celery counts up from database 7, these count down from 15.
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+BROKER_URL = os.environ.get("BROWSER_TESTS_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _XDIST_INDEX % 4}")
 PASSWORD = "correct horse battery staple"
 VIEWPORT = {"width": 1280, "height": 900}
 # Playwright waits this long for an element or a navigation; the pages answer in well under a second.
@@ -120,7 +122,7 @@ def celery_worker(django_db_setup, django_db_blocker, browser_media_root):
             "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
-            "--hostname=browser-tests@%h",
+            f"--hostname=browser-tests-{_XDIST_INDEX}@%h",
         ],
         cwd=ROOT,
         env=env,
