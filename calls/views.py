@@ -79,10 +79,11 @@ def call_detail(request, pk):
     approvals = list(approvals_of(call)) if is_officer else []
     changes = list(selectors.deadline_changes_for_user(user, call=call))
     if is_officer:
-        change_approvals = {c.pk: list(approvals_of(c)) for c in changes}
+        selectors.attach_approvals(changes)
         for change in changes:
-            change.approval_list = change_approvals[change.pk]
-            change.can_approve = permissions.can_approve_deadline_change(user, change)
+            # At most one change is pending at a time, so this asks the predicate once.
+            pending = change.applied_at is None and change.withdrawn_at is None
+            change.can_approve = pending and permissions.can_approve_deadline_change(user, change)
     transitions = []
     if permissions.can_transition_call(user, call):
         from .enums import ALLOWED_TRANSITIONS
