@@ -24,7 +24,18 @@ DROP FUNCTION IF EXISTS proposals_partner_own_side();
 """
 
 
+def forward(apps, schema_editor):
+    # PostgreSQL only: the SQLite demo relies on the service's check alone.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FORWARD, params=None)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(BACKWARD, params=None)
+
+
 class Migration(migrations.Migration):
     dependencies = [("proposals", "0001_initial"), ("loi_portal", "0001_initial")]
 
-    operations = [migrations.RunSQL(FORWARD, BACKWARD)]
+    operations = [migrations.RunPython(forward, backward)]
