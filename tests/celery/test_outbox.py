@@ -142,3 +142,16 @@ def test_a_task_that_fails_is_recorded_as_a_failed_job(monkeypatch):
     assert result.failed()
     job = FailedJob.objects.get()
     assert job.task_name == "calls.reconcile_calls" and "database says no" in job.exception
+
+
+def test_the_database_refuses_a_second_row_for_the_same_event_and_address():
+    from django.db import IntegrityError
+
+    fields = {"to_address": "a@example.org", "subject": "s", "body": "b", "event": "e", "dedupe_key": "same"}
+    OutboxMessage.objects.create(**fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OutboxMessage.objects.create(**fields)
+    # Without a key, nothing is deduplicated.
+    OutboxMessage.objects.create(**{**fields, "dedupe_key": ""})
+    OutboxMessage.objects.create(**{**fields, "dedupe_key": ""})
+    assert OutboxMessage.objects.count() == 3

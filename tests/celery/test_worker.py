@@ -45,7 +45,7 @@ ROOT = Path(settings.BASE_DIR)
 CELERY = str(Path(sys.executable).with_name("celery"))
 
 
-def wait_for(predicate, *, timeout: float = 20, interval: float = 0.2, what: str = "condition"):
+def wait_for(predicate, *, timeout: float = 45, interval: float = 0.2, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -120,7 +120,7 @@ class Worker:
             stderr=subprocess.STDOUT,
         )
         log.close()
-        wait_for(lambda: " ready." in self.log(), timeout=40, what="the worker to be ready")
+        wait_for(lambda: " ready." in self.log(), timeout=60, what="the worker to be ready")
         return self
 
     def log(self) -> str:
@@ -189,9 +189,10 @@ def test_a_call_closes_at_its_instant(broker, make_worker):
     scheduling.call_instants_changed(call)  # autocommit: runs at once, queues the countdown
     assert ScheduledTask.objects.filter(object_id=call.pk, eta=call.deadline).exists()
     time.sleep(max((call.deadline - timezone.now()).total_seconds() - 1.5, 0))
-    call.refresh_from_db()
-    assert call.state == CallState.OPEN  # not before its instant
-    wait_for(lambda: state_of(call) == CallState.CLOSED, timeout=15, what="the call to close")
+    state = state_of(call)
+    if timezone.now() < call.deadline:
+        assert state == CallState.OPEN  # not before its instant
+    wait_for(lambda: state_of(call) == CallState.CLOSED, what="the call to close")
     closed_at = ScheduledTask.objects.get(object_id=call.pk).done_at
     assert closed_at >= call.deadline, worker.log()
 
@@ -208,7 +209,7 @@ def test_reconciliation_closes_a_call_whose_deadline_passed_while_no_worker_ran(
     time.sleep(1)
     assert state_of(call) == CallState.OPEN
     reconcile_calls_task.delay()  # what beat does every minute once it is back
-    wait_for(lambda: state_of(call) == CallState.CLOSED, timeout=15, what="the reconciliation to close it")
+    wait_for(lambda: state_of(call) == CallState.CLOSED, what="the reconciliation to close it")
     assert worker.succeeded("calls.reconcile_calls") == 1
 
 
@@ -227,7 +228,6 @@ def test_an_extension_prevents_the_early_close(broker, make_worker):
     # The countdown queued for the old deadline runs and finds the deadline moved.
     wait_for(
         lambda: ScheduledTask.objects.filter(eta=old_deadline, done_at__isnull=False).exists(),
-        timeout=15,
         what="the old close task to run",
     )
     assert worker.succeeded("calls.close_call") == 1
@@ -340,7 +340,7 @@ def test_a_submission_succeeds_while_redis_is_down_and_is_emailed_once_it_is_bac
     own_redis["stop"]()
     started = time.monotonic()
     submission = proposal_services.submit_proposal(proposal, by=eu)
-    assert time.monotonic() - started < 10  # the request does not hang on the broker
+    assert time.monotonic() - started < 15  # the request does not hang on the broker
     assert Submission.objects.filter(pk=submission.pk).exists()
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.SUBMITTED
@@ -358,10 +358,10 @@ def test_a_submission_succeeds_while_redis_is_down_and_is_emailed_once_it_is_bac
             return False
         return True
 
-    wait_for(relay, timeout=15, what="the broker to accept the relay")
-    wait_for(lambda: sent_emails(mail_dir), timeout=30, what="the receipt e-mail")
+    wait_for(relay, what="the broker to accept the relay")
+    wait_for(lambda: sent_emails(mail_dir), what="the receipt e-mail")
     relay_outbox_task.delay()
-    wait_for(lambda: worker.succeeded("loi_portal.relay_outbox") >= 2, timeout=15, what="a second relay")
+    wait_for(lambda: worker.succeeded("loi_portal.relay_outbox") >= 2, what="a second relay")
     emails = sent_emails(mail_dir)
     assert len(emails) == 1 and f"To: {eu.email}" in emails[0]
     message.refresh_from_db()
