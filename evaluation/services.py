@@ -97,6 +97,8 @@ def check_score(terms: PlanSideTerms, value, *, field: str) -> Decimal | None:
         score = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise ValidationError({field: _("Enter a number.")}) from None
+    if not score.is_finite():
+        raise ValidationError({field: _("Enter a number.")})
     if score < terms.scale_min or score > terms.scale_max:
         raise ValidationError(
             {
@@ -861,9 +863,27 @@ def _take_effect(selection: SelectionList, version: str, *, by) -> None:
     selection.first_effective_at = selection.first_effective_at or now
     selection.save(update_fields=["effective_hash", "effective_at", "first_effective_at", "updated_at"])
     audit("evaluation.selection.effective", by=by, obj=selection, version=version)
+    _tell_applicants(selection, version)
     call = selection.call
     _transition_call(call, CallState.SELECTION, by=by, reason="joint selection")
     _transition_call(call, CallState.AWARDED, by=by, reason="joint selection in effect")
+
+
+def _tell_applicants(selection: SelectionList, version: str) -> None:
+    """Each consortium member learns that the evaluation summary of their proposal is out."""
+    from proposals.models import ConsortiumMember
+
+    members = ConsortiumMember.objects.filter(
+        proposal__in=selection.entries.values("proposal"), user__isnull=False
+    ).select_related("user", "proposal")
+    for member in members:
+        notify(
+            [member.user],
+            "evaluation_summary_ready",
+            {"proposal": member.proposal},
+            event="evaluation.summary_ready",
+            dedupe_key=f"summary-{member.proposal_id}-{version}",
+        )
 
 
 @transaction.atomic

@@ -19,6 +19,9 @@ from ..models import (
     SelectionList,
 )
 
+# Ids beyond the database's bigint are refused as a 400 rather than reaching the database.
+MAX_ID = 2**63 - 1
+
 
 class ProposalBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -50,8 +53,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class AssignmentCreateSerializer(serializers.Serializer):
-    evaluation = serializers.IntegerField()
-    evaluator = serializers.IntegerField()
+    evaluation = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    evaluator = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class DeclareConflictSerializer(serializers.Serializer):
@@ -96,7 +99,7 @@ class ScoreInputSerializer(serializers.Serializer):
 
 
 class ReviewWriteSerializer(serializers.Serializer):
-    assignment = serializers.IntegerField(required=False)
+    assignment = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     scores = serializers.DictField(
         child=ScoreInputSerializer(), required=False, help_text="By criterion code."
     )
@@ -137,7 +140,7 @@ class ConsensusSerializer(serializers.ModelSerializer):
 
 
 class ConsensusWriteSerializer(serializers.Serializer):
-    evaluation = serializers.IntegerField(required=False)
+    evaluation = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     scores = serializers.DictField(
         child=ScoreInputSerializer(), required=False, help_text="By criterion code."
     )
@@ -221,7 +224,7 @@ class SelectionListSerializer(serializers.ModelSerializer):
 
 
 class RecordOutcomeSerializer(serializers.Serializer):
-    entry = serializers.IntegerField()
+    entry = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     outcome = serializers.ChoiceField(choices=SelectionOutcome.choices, allow_blank=True)
     note = serializers.CharField(allow_blank=True, required=False)
 
@@ -262,7 +265,7 @@ class ReviewRequestSerializer(serializers.ModelSerializer):
 
 
 class ReviewRequestCreateSerializer(serializers.Serializer):
-    proposal = serializers.IntegerField()
+    proposal = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     side = serializers.ChoiceField(choices=[("EU", "EU"), ("JP", "JP")])
     text = serializers.CharField()
 

@@ -441,6 +441,20 @@ def test_only_selected_proposals_are_funded(evaluated_call, eu_officer, jp_offic
 # -- applicants ----------------------------------------------------------------------------------------
 
 
+def test_applicants_are_told_when_the_summary_is_out(
+    eu_officer, jp_officer, mailoutbox, django_capture_on_commit_callbacks
+):
+    call, (proposal,) = make_call_in_evaluation(1)
+    selection = _release_both(call, eu_officer, jp_officer)
+    services.record_selection(selection.entries.get(), SelectionOutcome.NOT_SELECTED, by=eu_officer)
+    services.approve_selection(selection, by=eu_officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve_selection(selection, by=jp_officer)
+    member = proposal.members.get().user
+    assert [m.to for m in mailoutbox] == [[member.email]]
+    assert "evaluation summary" in mailoutbox[0].body
+
+
 def test_review_request_within_30_days_answered_by_the_side_concerned(selected_call, jp_officer, eu_officer):
     proposal = selected_call.proposals.first()
     member = proposal.members.get().user
