@@ -22,19 +22,35 @@ def _fmt(value) -> str:
     return f"{value:,}"
 
 
+def _legend_rows(width: int, legend: list[tuple[str, str]]) -> list[list[tuple[int, str, str]]]:
+    """Legend entries laid out left to right, wrapping onto a new row when the chart is full."""
+    rows: list[list[tuple[int, str, str]]] = [[]]
+    x = 10
+    for label, colour in legend:
+        entry_width = 24 + int(5.6 * len(str(label)))
+        if rows[-1] and x + entry_width > width:
+            rows.append([])
+            x = 10
+        rows[-1].append((x, label, colour))
+        x += entry_width
+    return rows
+
+
 def _frame(width: int, height: int, title: str, body: list[str], legend: list[tuple[str, str]]) -> SafeString:
+    rows = _legend_rows(width, legend)
+    height += 14 * (len(rows) - 1)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" aria-labelledby="chart-title">',
+        f'width="{width}" height="{height}">',
         f"<title>{escape(title)}</title>",
         f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" font-size="13" {FONT}>{escape(title)}</text>',
         *body,
     ]
-    x = 10
-    for label, colour in legend:
-        parts.append(f'<rect x="{x}" y="{height - 14}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="{height - 5}" font-size="10" {FONT}>{escape(label)}</text>')
-        x += 24 + 7 * len(str(label))
+    for index, row in enumerate(rows):
+        y = height - 14 * (len(rows) - index)
+        for x, label, colour in row:
+            parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>')
+            parts.append(f'<text x="{x + 14}" y="{y + 9}" font-size="10" {FONT}>{escape(label)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every piece of text above went through escape()
 
@@ -54,6 +70,8 @@ def bar_chart(
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _label, vals in series for v in vals if v is not None]
     top_value = max_value or max([*values, 0]) or 1
+    if max_value is None and all(isinstance(v, int) for v in values):
+        top_value = max(4, -(-top_value // 4) * 4)  # whole-number ticks for counts
     body = [f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#333"/>']
     for tick in range(5):
         value = top_value * tick / 4
