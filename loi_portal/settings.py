@@ -338,6 +338,10 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp", "token"]
+# Behind reverse proxies (a TLS terminator, a load balancer), how many of them append to X-Forwarded-For;
+# 0 counts REMOTE_ADDR. Wrong here, either every client shares the proxy's address or clients can pick one.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "loi_portal.security.lockout.client_ip"
 
 # Officers' and evaluators' sessions: 30 minutes of inactivity, 12 hours at most (SessionExpiryMiddleware);
 # other users keep Django's default session age.

@@ -91,3 +91,32 @@ def test_api_token_authentication_still_works(client):
     assert response.status_code == 200
     me = client.get(reverse("api:api-me"), HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert me.status_code == 200 and me.json()["username"] == "api.user"
+
+
+def test_behind_a_proxy_the_forwarded_client_address_is_throttled(client, settings):
+    """With one trusted proxy, the address it appended counts: not the proxy's own, and not whatever a
+    client wrote on the left of X-Forwarded-For."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(5):
+        make_user("EU", "researcher", username=f"proxied{n}")
+        client.post(
+            reverse("login"),
+            {"username": f"proxied{n}", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.18.0.{n}, 203.0.113.66",
+        )
+    make_user("EU", "researcher", username="neighbour")
+    same_client = client.post(
+        reverse("login"),
+        {"username": "neighbour", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.66",
+    )
+    assert same_client.status_code == 429
+    other_client_same_proxy = client.post(
+        reverse("login"),
+        {"username": "neighbour", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert other_client_same_proxy.status_code == 302
