@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -113,6 +113,17 @@ def relay_outbox(*, limit: int = RELAY_BATCH) -> tuple[int, Exception | None]:
     (``skip_locked``: two relays never take the same message). A message is marked sent in the
     transaction that sent it. Stops at the first delivery error, records it on the message with a
     backoff, and returns it so the task can retry. Returns (sent, error)."""
+    connection = get_connection()  # one SMTP session for the batch, opened on the first message
+    try:
+        return _relay_batch(connection, limit)
+    finally:
+        try:
+            connection.close()
+        except Exception:  # what was sent is recorded as sent; a failed QUIT changes nothing
+            logger.warning("Closing the e-mail connection failed", exc_info=True)
+
+
+def _relay_batch(connection, limit: int) -> tuple[int, Exception | None]:
     sent = 0
     for _ in range(limit):
         with transaction.atomic():
@@ -126,7 +137,11 @@ def relay_outbox(*, limit: int = RELAY_BATCH) -> tuple[int, Exception | None]:
                 return sent, None
             try:
                 EmailMessage(
-                    message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to_address]
+                    message.subject,
+                    message.body,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [message.to_address],
+                    connection=connection,
                 ).send()
             except Exception as exc:  # SMTP refused or unreachable: the message waits and is retried
                 message.attempts += 1
