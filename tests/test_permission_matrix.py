@@ -149,7 +149,213 @@ def _audit(sides):
     return scenario
 
 
+# -- the other apps' objects -------------------------------------------------------------------------
+
+
+def _topic(actors):
+    from calls import services as calls
+
+    topic = calls.propose_topic(
+        by=actors["officer", "EU"],
+        title="Matrix topic: quantum gravimetry",
+        description="Quantum sensors for seismic warning.",
+        challenge="seismic",
+    )
+    opinion = calls.request_opinion(topic, expert=actors["expert", "EU"], by=actors["officer", "EU"])
+    return {"args": [topic.pk], "id": topic.pk, "marker": topic.title, "opinion": opinion}
+
+
+def _opinion(actors):
+    opinion = _topic(actors)["opinion"]
+    return {"args": [opinion.pk], "id": opinion.pk, "marker": None}
+
+
+def _plan(actors):
+    from calls import services as calls
+    from tests.calls.helpers import plan_data
+
+    version = calls.create_plan(by=actors["officer", "EU"], name="Matrix plan", **plan_data())
+    return {"args": [version.plan_id], "id": version.plan_id, "marker": "Matrix plan", "version": version}
+
+
+def _draft_call(actors):
+    from calls.enums import CallState
+    from tests.factories import make_call
+
+    call = make_call(state=CallState.DRAFT, title="Matrix draft call")
+    return {"args": [call.pk], "id": call.pk, "marker": "Matrix draft call"}
+
+
+def _open_call(actors):
+    from calls.enums import CallState
+    from tests.factories import make_call
+
+    call = make_call(state=CallState.OPEN, title="Matrix open call")
+    return {"args": [call.pk], "id": call.pk, "marker": "Matrix open call"}
+
+
+def _proposal(actors, *, submit=False):
+    from calls.enums import CallState
+    from proposals import services as proposals
+    from tests.factories import make_call
+    from tests.proposals.conftest import ready
+
+    call = make_call(state=CallState.OPEN)
+    proposal = ready(call, actors["researcher", "EU"], acronym="MATRIXP")
+    if submit:
+        proposals.submit_proposal(proposal, by=actors["researcher", "EU"])
+    annex = proposal.annexes.first()
+    partner = proposal.partners.first()
+    return {
+        "args": [proposal.pk],
+        "id": proposal.pk,
+        "marker": "MATRIXP",
+        "annex": annex,
+        "partner": partner,
+        "proposal": proposal,
+    }
+
+
+def _annex(actors):
+    world = _proposal(actors)
+    return {"args": [world["proposal"].pk, world["annex"].pk], "id": world["annex"].pk, "marker": None}
+
+
+def _annex_api(actors):
+    world = _proposal(actors)
+    return {"args": [world["annex"].pk], "id": world["annex"].pk, "marker": None}
+
+
+def _partner(actors):
+    world = _proposal(actors)
+    return {"args": [world["partner"].pk], "id": world["partner"].pk, "marker": None}
+
+
+def _receipt(actors):
+    world = _proposal(actors, submit=True)
+    submission = world["proposal"].submissions.get()
+    return {"args": [world["proposal"].pk, submission.version], "id": submission.pk, "marker": None}
+
+
+def _submission(actors):
+    world = _proposal(actors, submit=True)
+    submission = world["proposal"].submissions.get()
+    return {"args": [submission.pk], "id": submission.pk, "marker": None}
+
+
+def _evaluation_world(actors):
+    """One proposal under evaluation on both Sides: each Side's evaluator assigned with a submitted
+    review, the EU consensus final, nothing released."""
+    from evaluation.models import CallEvaluation
+    from tests.evaluation.conftest import EU_PASS, JP_PASS
+    from tests.factories import (
+        make_assignment,
+        make_call_in_evaluation,
+        make_final_consensus,
+        make_review,
+        side_evaluation,
+    )
+
+    call, (proposal,) = make_call_in_evaluation(1)
+    eu, jp = side_evaluation(proposal, "EU"), side_evaluation(proposal, "JP")
+    eu_assignment = make_assignment(eu, actors["evaluator", "EU"], officer=actors["officer", "EU"])
+    jp_assignment = make_assignment(jp, actors["evaluator", "JP"], officer=actors["officer", "JP"])
+    eu_review = make_review(eu_assignment, EU_PASS)
+    make_review(jp_assignment, JP_PASS)
+    consensus = make_final_consensus(eu, EU_PASS, officer=actors["officer", "EU"])
+    return {
+        "call": call,
+        "eu": eu,
+        "jp": jp,
+        "eu_assignment": eu_assignment,
+        "eu_review": eu_review,
+        "consensus": consensus,
+        "eu_call": CallEvaluation.objects.get(call=call, side__code="EU"),
+        "jp_pass": JP_PASS,
+    }
+
+
+def _evaluation(key):
+    def scenario(actors):
+        obj = _evaluation_world(actors)[key]
+        return {"args": [obj.pk], "id": obj.pk, "marker": None}
+
+    return scenario
+
+
+def _selection(actors):
+    from evaluation import services as evaluation
+    from evaluation.models import CallEvaluation
+    from tests.factories import make_final_consensus
+
+    world = _evaluation_world(actors)
+    make_final_consensus(world["jp"], world["jp_pass"], officer=actors["officer", "JP"])
+    evaluation.release_consensus(world["eu_call"], by=actors["officer", "EU"])
+    jp_call = CallEvaluation.objects.get(call=world["call"], side__code="JP")
+    evaluation.release_consensus(jp_call, by=actors["officer", "JP"])
+    selection = evaluation.open_selection(world["call"])
+    return {"args": [world["call"].pk], "id": selection.pk, "marker": None}
+
+
+def _project(actors):
+    from tests.reporting.helpers import make_project
+
+    project = make_project(
+        officer=actors["officer", "EU"],
+        coordinator=actors["researcher", "EU"],
+        jp_coordinator=actors["researcher", "JP"],
+    )
+    return {"args": [project.pk], "id": project.pk, "marker": None, "project": project}
+
+
+def _report(actors):
+    project = _project(actors)["project"]
+    report = project.reports.order_by("number").first()
+    return {"args": [report.pk], "id": report.pk, "marker": None, "report": report}
+
+
+def _assessment(actors):
+    from reporting import services as reporting
+
+    report = _report(actors)["report"]
+    reporting.update_report(report, by=actors["researcher", "EU"], summary="Matrix progress.")
+    reporting.submit_report(report, by=actors["researcher", "EU"])
+    assessment = reporting.assess_report(
+        report, by=actors["officer", "EU"], rating="on_track", comments="Good progress."
+    )
+    return {"args": [assessment.pk], "id": assessment.pk, "marker": None}
+
+
+def _export(actors):
+    from reporting import services as reporting
+
+    job = reporting.start_export("csv", by=actors["officer", "EU"])
+    reporting.run_export(job.pk)
+    return {"args": [job.pk], "id": job.pk, "marker": None}
+
+
 SCENARIOS = {
+    "topic": _topic,
+    "opinion": _opinion,
+    "plan": _plan,
+    "draft_call": _draft_call,
+    "open_call": _open_call,
+    "proposal": _proposal,
+    "annex": _annex,
+    "annex_api": _annex_api,
+    "partner": _partner,
+    "receipt": _receipt,
+    "submission": _submission,
+    "assignment": _evaluation("eu_assignment"),
+    "review": _evaluation("eu_review"),
+    "consensus_page": _evaluation("eu"),
+    "consensus": _evaluation("consensus"),
+    "ranking": _evaluation("eu_call"),
+    "selection": _selection,
+    "project": _project,
+    "report": _report,
+    "assessment": _assessment,
+    "export": _export,
     "none": _none,
     "letter": _letter,
     "signature": _signature,
