@@ -445,3 +445,10 @@ def test_the_same_pi_in_two_proposals_of_the_call_is_flagged(open_call, eu_resea
         "annasame@tu.example.de",
         "yamadasame@u-tokyo.example.jp",
     }
+
+
+def test_the_database_refuses_to_change_a_frozen_submission(ready_proposal, eu_researcher):
+    submission = services.submit_proposal(ready_proposal, by=eu_researcher)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Submission.objects.filter(pk=submission.pk).update(snapshot={"forged": True})
+    assert Submission.objects.get(pk=submission.pk).sha256 == submission.sha256
