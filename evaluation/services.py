@@ -272,7 +272,8 @@ def suggest_evaluators(evaluation: ProposalEvaluation, *, count: int | None = No
 
 
 def _set_assignment_state(assignment: Assignment, to: str, *, by, conflict_type: str = "", note: str = ""):
-    """The only writer of ``Assignment.state``. Leaving the open states revokes the evaluator's access."""
+    """The only writer of ``Assignment.state``. Leaving the active state revokes the evaluator's access
+    (unless another active assignment of theirs on the same proposal still needs it)."""
     previous = assignment.state
     assignment.state = to
     if to in (AssignmentState.ACTIVE, AssignmentState.CONFLICT):
@@ -281,12 +282,12 @@ def _set_assignment_state(assignment: Assignment, to: str, *, by, conflict_type:
         assignment.conflict_type = conflict_type
         assignment.conflict_note = note
     assignment.save()
-    if previous in OPEN_ASSIGNMENT_STATES and to not in OPEN_ASSIGNMENT_STATES:
+    if previous == AssignmentState.ACTIVE and to not in OPEN_ASSIGNMENT_STATES:
         still_assigned = (
             Assignment.objects.filter(
                 evaluator_id=assignment.evaluator_id,
                 evaluation__proposal_id=assignment.evaluation.proposal_id,
-                state__in=OPEN_ASSIGNMENT_STATES,
+                state=AssignmentState.ACTIVE,
             )
             .exclude(pk=assignment.pk)
             .exists()
@@ -307,8 +308,10 @@ def _set_assignment_state(assignment: Assignment, to: str, *, by, conflict_type:
 
 @transaction.atomic
 def assign_evaluator(evaluation: ProposalEvaluation, evaluator: User, *, by) -> Assignment:
-    """An officer of the Side assigns an evaluator of the same Side. Grants the evaluator
-    ``view_proposal``; until they declare, the evaluation pages show only the title and consortium."""
+    """An officer of the Side assigns an evaluator of the same Side and tells them. Until they
+    declare no conflict of interest, they see only the title and the consortium (on the assignment
+    page); ``view_proposal`` is granted by ``declare_no_conflict``, so that no page of the portal
+    shows them more before that."""
     evaluation = (
         ProposalEvaluation.objects.select_for_update()
         .select_related("call_evaluation", "side")
@@ -330,7 +333,6 @@ def assign_evaluator(evaluation: ProposalEvaluation, evaluator: User, *, by) -> 
     assignment = Assignment.objects.create(
         evaluation=evaluation, evaluator=evaluator, side_id=evaluation.side_id, assigned_by=by
     )
-    grant(VIEW_PROPOSAL, evaluator, evaluation.proposal, by=by)
     audit("evaluation.assign", by=by, obj=assignment, sides=[evaluation.side.code])
     notify(
         [evaluator],
@@ -353,13 +355,16 @@ def remove_assignment(assignment: Assignment, *, by) -> Assignment:
 
 @transaction.atomic
 def declare_no_conflict(assignment: Assignment, *, by) -> Assignment:
-    """The evaluator declares no conflict of interest; the proposal opens to them for scoring."""
+    """The evaluator declares no conflict of interest: the proposal opens to them (``view_proposal``
+    granted) for reading and scoring."""
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if by.pk != assignment.evaluator_id:
         raise ValidationError(_("Only the assigned evaluator can declare."))
     if assignment.state != AssignmentState.PENDING:
         raise ValidationError(_("You have already declared for this assignment."))
-    return _set_assignment_state(assignment, AssignmentState.ACTIVE, by=by)
+    assignment = _set_assignment_state(assignment, AssignmentState.ACTIVE, by=by)
+    grant(VIEW_PROPOSAL, assignment.evaluator, assignment.evaluation.proposal, by=by)
+    return assignment
 
 
 @transaction.atomic

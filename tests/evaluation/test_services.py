@@ -69,14 +69,17 @@ def test_ineligible_proposal_is_not_assigned_and_its_assignments_end(eu_eval, eu
 # -- assignments ---------------------------------------------------------------------------------------
 
 
-def test_assigning_grants_view_and_tells_the_evaluator(
+def test_assigning_tells_the_evaluator_and_opens_the_proposal_only_after_declaring(
     eu_eval, eu_officer, eu_evaluator, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         assignment = services.assign_evaluator(eu_eval, eu_evaluator, by=eu_officer)
     assert assignment.state == AssignmentState.PENDING
-    assert eu_evaluator.has_perm("proposals.view_proposal", eu_eval.proposal)
     assert [m.to for m in mailoutbox] == [[eu_evaluator.email]]
+    # Nothing beyond the title and the consortium before the declaration, on any page of the portal.
+    assert not eu_evaluator.has_perm("proposals.view_proposal", eu_eval.proposal)
+    services.declare_no_conflict(assignment, by=eu_evaluator)
+    assert eu_evaluator.has_perm("proposals.view_proposal", eu_eval.proposal)
 
 
 @pytest.mark.parametrize("who", ["jp_evaluator", "eu_researcher"])
