@@ -269,3 +269,31 @@ def test_officer_call_list_is_flat(client_eu_officer, eu_researcher, open_call, 
     with django_assert_num_queries(11):
         response = client_eu_officer.get(reverse("proposals:call_list", args=[open_call.pk]))
     assert response.status_code == 200
+
+
+def test_officers_of_both_sides_approve_a_late_submission_on_the_page(
+    client_eu_officer, client_jp_officer, eu_researcher, open_call
+):
+    import datetime as dt
+
+    proposal = ready(open_call, eu_researcher)
+    services.submit_proposal(proposal, by=eu_researcher)
+    _close(open_call)
+    url = reverse("proposals:late_exceptions", args=[proposal.pk])
+    expires = (open_call.deadline + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    client_eu_officer.post(url, {"reason": "Documented outage of the portal", "expires_at": expires})
+    exception = proposal.late_exceptions.get()
+    client_eu_officer.post(url, {"approve": exception.pk})
+    exception.refresh_from_db()
+    assert exception.approved_at is None  # one Side is not enough
+    client_jp_officer.post(url, {"approve": exception.pk})
+    exception.refresh_from_db()
+    assert exception.approved_at is not None
+    assert "approved by both Sides" in client_jp_officer.get(url).content.decode()
+
+
+def test_researchers_cannot_open_the_late_exception_page(client_eu_researcher, eu_researcher, open_call):
+    proposal = ready(open_call, eu_researcher)
+    assert (
+        client_eu_researcher.get(reverse("proposals:late_exceptions", args=[proposal.pk])).status_code == 403
+    )
