@@ -179,3 +179,54 @@ def test_evaluator_dashboard_lists_only_own_assignments(world, client_for):
     assert world["proposal"].number in body
     body = client_for(world["unassigned"]).get(reverse("evaluation:home")).content.decode()
     assert world["proposal"].number not in body
+
+
+def test_proposals_pages_show_nothing_to_an_evaluator_before_declaring_or_after_a_conflict(world):
+    from proposals.selectors import proposals_for_user
+
+    pending = make_user("EU", "evaluator")
+    make_assignment(world["eu"], pending, officer=world["eu_officer"], declare=False)
+    assert not proposals_for_user(pending).filter(pk=world["proposal"].pk).exists()
+    assert not proposals_for_user(world["conflicted"]).filter(pk=world["proposal"].pk).exists()
+    assert proposals_for_user(world["eu_reviewer"]).filter(pk=world["proposal"].pk).exists()
+
+
+def test_conflicted_evaluator_gets_nothing_through_the_api(world):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(world["conflicted"])
+    world["eu"].reviewers_see_each_other = True
+    world["eu"].save()
+    assert client.get(f"/api/v1/evaluation/reviews/{world['eu_review'].pk}/").status_code == 404
+    assert client.get("/api/v1/evaluation/reviews/").json()["count"] == 0
+    assert client.get(f"/api/v1/evaluation/consensus/{world['eu_consensus'].pk}/").status_code == 404
+    assert client.get(f"/api/v1/evaluation/rankings/{world['eu_call'].pk}/").status_code == 404
+    listed = client.get("/api/v1/evaluation/assignments/").json()
+    assert [a["id"] for a in listed["results"]] == [world["conflict_assignment"].pk]
+
+
+def test_review_request_pages(world, client_for):
+    from evaluation.enums import SelectionOutcome
+    from evaluation.models import SelectionList
+
+    jp_call = CallEvaluation.objects.get(call=world["proposal"].call, side__code="JP")
+    make_final_consensus(world["jp"], JP_PASS, officer=world["jp_officer"])
+    services.release_consensus(world["eu_call"], by=world["eu_officer"])
+    services.release_consensus(jp_call, by=world["jp_officer"])
+    selection = SelectionList.objects.get(call=world["proposal"].call)
+    services.record_selection(selection.entries.get(), SelectionOutcome.NOT_SELECTED, by=world["eu_officer"])
+    services.approve_selection(selection, by=world["eu_officer"])
+    services.approve_selection(selection, by=world["jp_officer"])
+    member = world["proposal"].members.get().user
+    summary_url = reverse("evaluation:summary", args=[world["proposal"].pk])
+    body = client_for(member).get(summary_url).content.decode()
+    assert "Schmidt-Reviewer" not in body and "Not selected" in body
+    client_for(member).post(summary_url, {"side": world["jp_officer"].side_id, "text": "Procedure question"})
+    request_obj = world["proposal"].review_requests.get()
+    url = reverse("evaluation:review_request", args=[request_obj.pk])
+    assert client_for(world["eu_officer"]).get(url).status_code == 404
+    assert client_for(world["jp_officer"]).get(reverse("evaluation:review_requests")).status_code == 200
+    client_for(world["jp_officer"]).post(url, {"answer": "All good"})
+    request_obj.refresh_from_db()
+    assert request_obj.answer == "All good"
