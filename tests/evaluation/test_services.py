@@ -485,3 +485,26 @@ def test_no_review_request_before_decisions(evaluated_call):
         services.file_review_request(
             proposal, by=proposal.members.get().user, side=proposal.members.get().side, text="Too early."
         )
+
+
+def test_proposal_ineligible_for_one_side_is_not_selected_and_ends_ineligible(eu_officer, jp_officer):
+    call, (kept, dropped) = make_call_in_evaluation(2)
+    services.declare_ineligible(
+        side_evaluation(dropped, "JP"), by=jp_officer, reason="No JP partner eligible."
+    )
+    make_final_consensus(side_evaluation(kept, "EU"), EU_PASS, officer=eu_officer)
+    make_final_consensus(side_evaluation(dropped, "EU"), EU_PASS, officer=eu_officer)
+    make_final_consensus(side_evaluation(kept, "JP"), JP_PASS, officer=jp_officer)
+    for ce in CallEvaluation.objects.filter(call=call):
+        services.release_consensus(ce, by=eu_officer if ce.side.code == "EU" else jp_officer)
+    selection = SelectionList.objects.get(call=call)
+    dropped_entry = selection.entries.get(proposal=dropped)
+    assert dropped_entry.outcome == SelectionOutcome.NOT_SELECTED
+    with pytest.raises(ValidationError):
+        services.record_selection(dropped_entry, SelectionOutcome.SELECTED, by=eu_officer)
+    services.record_selection(selection.entries.get(proposal=kept), SelectionOutcome.SELECTED, by=eu_officer)
+    services.approve_selection(selection, by=eu_officer)
+    services.approve_selection(selection, by=jp_officer)
+    kept.refresh_from_db()
+    dropped.refresh_from_db()
+    assert (kept.state, dropped.state) == (ProposalState.SELECTED, ProposalState.INELIGIBLE)
