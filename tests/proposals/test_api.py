@@ -172,3 +172,13 @@ def test_a_co_applicant_of_the_other_side_edits_through_the_api(eu_researcher, j
 
 def test_anonymous_callers_are_refused(open_call):
     assert APIClient().get(reverse("api:proposal-list")).status_code in (401, 403)
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_the_api_proposal_list_is_flat(eu_researcher, open_call, n, django_assert_num_queries):
+    for i in range(n):
+        start(open_call, eu_researcher, acronym=f"Q{i}")
+    client = api(eu_researcher)
+    with django_assert_num_queries(3):  # count, page, topics
+        response = client.get(reverse("api:proposal-list"))
+    assert len(response.json()["results"]) == n
