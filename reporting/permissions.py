@@ -24,6 +24,11 @@ def is_coordinator(user, project) -> bool:
     return project.proposal.members.filter(user=user, role=MemberRole.COORDINATOR).exists()
 
 
+def can_list_projects(user) -> bool:
+    """The project pages are for officers and researchers (members); observers read aggregates."""
+    return bool(user.is_authenticated and user.side_id and (user.is_officer or user.is_researcher))
+
+
 def can_view_project(user, project) -> bool:
     return is_officer(user) or is_member(user, project)
 

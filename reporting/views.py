@@ -45,6 +45,8 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def project_list(request):
+    if not permissions.can_list_projects(request.user):
+        raise PermissionDenied
     projects = selectors.projects_for_user(request.user)
     query = request.GET.get("q", "").strip()
     if query:

@@ -47,6 +47,7 @@ def test_coordinators_see_their_project_and_an_outsider_of_either_side_gets_404(
 def test_observers_read_aggregates_not_projects(client_for, project, side):
     client = client_for(make_user(side, "observer"))
     assert client.get(reverse("reporting:project", args=[project.pk])).status_code == 404
+    assert client.get(reverse("reporting:projects")).status_code == 403
     response = client.get(reverse("reporting:monitoring"))
     assert response.status_code == 200
     assert b"<svg" in response.content
