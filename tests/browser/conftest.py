@@ -17,6 +17,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 import importlib
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -41,11 +42,11 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
 ]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-WORKER_LOG = ROOT / "artifacts" / "celery-worker-browser.log"
-# A Redis database of their own (one per pytest-xdist worker), so no other test run's worker takes the
-# journeys' tasks; tests/celery counts up from database 7, these count down from 15.
-_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
-BROKER_URL = os.environ.get("BROWSER_TESTS_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _XDIST_INDEX % 4}")
+ARTIFACTS = ROOT / "artifacts"
+# Redis databases the journeys may take for their worker's queue (tests/celery counts up from 7); each
+# test session (or pytest-xdist worker) locks one, so no other run's worker takes the journeys' tasks.
+BROKER_DATABASES = (15, 14, 13, 12, 11)
+BROKER_LOCK = "loi-portal-browser-tests-lock"
 PASSWORD = "correct horse battery staple"
 VIEWPORT = {"width": 1280, "height": 900}
 # Playwright waits this long for an element or a navigation; the pages answer in well under a second.
@@ -87,10 +88,34 @@ def browser_media_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("browser-media")
 
 
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    broker_url: str
+    name: str
+    log: Path
+
+
+def _take_broker_database() -> str:
+    """The first Redis database of BROKER_DATABASES that no other session holds, flushed."""
+    if os.environ.get("BROWSER_TESTS_REDIS_URL"):
+        return os.environ["BROWSER_TESTS_REDIS_URL"]
+    for number in BROKER_DATABASES:
+        url = f"redis://127.0.0.1:6379/{number}"
+        client = redis.Redis.from_url(url)
+        if client.set(BROKER_LOCK, os.getpid(), nx=True, ex=3600):
+            client.flushdb()
+            client.set(BROKER_LOCK, os.getpid(), ex=3600)
+            return url
+    pytest.fail(f"Every Redis database of {BROKER_DATABASES} is held by another browser test session.")
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, browser_media_root):
     """A real ``celery -A loi_portal worker`` on the test database and its own Redis database."""
-    redis.Redis.from_url(BROKER_URL).flushdb()
+    broker_url = _take_broker_database()
+    index = broker_url.rsplit("/", 1)[-1]
+    name = f"browser-tests-{index}@{socket.gethostname()}"
     database = connection.settings_dict
     database_url = (
         f"postgres://{database['USER'] or 'postgres'}"
@@ -101,16 +126,17 @@ def celery_worker(django_db_setup, django_db_blocker, browser_media_root):
         **os.environ,
         "DATABASE_URL": database_url,
         "TEST_DATABASE_NAME": "",
-        "REDIS_URL": BROKER_URL,
-        "CELERY_BROKER_URL": BROKER_URL,
+        "REDIS_URL": broker_url,
+        "CELERY_BROKER_URL": broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "MEDIA_ROOT": str(browser_media_root),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "DB_CONN_MAX_AGE": "0",
     }
-    WORKER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    log = WORKER_LOG.open("w")
-    worker = subprocess.Popen(
+    log_path = ARTIFACTS / f"celery-worker-browser-{index}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("w")
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -122,7 +148,7 @@ def celery_worker(django_db_setup, django_db_blocker, browser_media_root):
             "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
-            f"--hostname=browser-tests-{_XDIST_INDEX}@%h",
+            f"--hostname={name}",
         ],
         cwd=ROOT,
         env=env,
@@ -130,27 +156,31 @@ def celery_worker(django_db_setup, django_db_blocker, browser_media_root):
         stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
-    while "ready." not in WORKER_LOG.read_text():
-        if worker.poll() is not None or time.monotonic() > deadline:
-            worker.kill()
-            pytest.fail(f"The Celery worker did not start:\n{WORKER_LOG.read_text()[-3000:]}")
+    while "ready." not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"The Celery worker did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
         time.sleep(0.2)
-    yield worker
-    worker.send_signal(signal.SIGTERM)
+    yield Worker(process=process, broker_url=broker_url, name=name, log=log_path)
+    process.send_signal(signal.SIGTERM)
     try:
-        worker.wait(timeout=5)
+        process.wait(timeout=5)
     except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+        process.kill()
+        process.wait()
     log.close()
+    if not os.environ.get("BROWSER_TESTS_REDIS_URL"):
+        redis.Redis.from_url(broker_url).delete(BROKER_LOCK)
 
 
-def _point_celery_at(url: str) -> str:
-    """Sends the tasks this process queues (the live server's) to ``url``; returns the old URL."""
+def _point_celery_at(url: str, *, eager: bool = False) -> tuple[str, bool]:
+    """Sends the tasks this process queues (the live server's) to ``url`` instead of running them
+    inline (tests/conftest.py makes every other test eager); returns the old URL and mode."""
     from loi_portal.celery import app
 
-    old = app.conf.broker_url
+    old = app.conf.broker_url, app.conf.task_always_eager
     app.conf.broker_url = url
+    app.conf.task_always_eager = eager
     # The connection pools were made for the old URL.
     app._pool = None
     if "amqp" in app.__dict__:
@@ -188,6 +218,7 @@ class Portal:
     base_url: str
     browser: Browser
     journey: str
+    worker: Worker
     contexts: list[BrowserContext] = field(default_factory=list)
     screenshots: list[Path] = field(default_factory=list)
     checked_urls: set[str] = field(default_factory=set)
@@ -244,6 +275,19 @@ class Portal:
         self.checked_urls.add(page.url)
         return violations
 
+    def pause_worker(self) -> None:
+        """The worker stops taking tasks (they wait in Redis), e.g. to see a job's first state."""
+        from loi_portal.celery import app
+
+        replies = app.control.cancel_consumer("celery", destination=[self.worker.name], reply=True, timeout=5)
+        assert replies, "the Celery worker did not answer"
+
+    def resume_worker(self) -> None:
+        from loi_portal.celery import app
+
+        replies = app.control.add_consumer("celery", destination=[self.worker.name], reply=True, timeout=5)
+        assert replies, "the Celery worker did not answer"
+
     def close(self) -> None:
         for context in self.contexts:
             context.close()
@@ -262,22 +306,23 @@ def portal(
 ):
     """The live portal wired to the real worker; named after the journey for its screenshots."""
     _restore_migration_data()
-    settings.REDIS_URL = BROKER_URL
-    settings.CELERY_BROKER_URL = BROKER_URL
+    broker_url = celery_worker.broker_url
+    settings.REDIS_URL = broker_url
+    settings.CELERY_BROKER_URL = broker_url
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": BROKER_URL}
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": broker_url}
     }
     settings.MEDIA_ROOT = browser_media_root
-    old_broker = _point_celery_at(BROKER_URL)
+    old_broker, old_eager = _point_celery_at(broker_url)
     journey = request.node.name.removeprefix("test_")
     for old in (SCREENSHOTS / journey).glob("*.png"):
         old.unlink()
-    portal = Portal(base_url=live_server.url, browser=browser, journey=journey)
+    portal = Portal(base_url=live_server.url, browser=browser, journey=journey, worker=celery_worker)
     try:
         yield portal
     finally:
         portal.close()
-        _point_celery_at(old_broker)
+        _point_celery_at(old_broker, eager=old_eager)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
