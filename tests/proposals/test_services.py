@@ -452,3 +452,20 @@ def test_the_database_refuses_to_change_a_frozen_submission(ready_proposal, eu_r
     with pytest.raises(IntegrityError), transaction.atomic():
         Submission.objects.filter(pk=submission.pk).update(snapshot={"forged": True})
     assert Submission.objects.get(pk=submission.pk).sha256 == submission.sha256
+
+
+def test_closing_the_call_through_the_calls_service_locks_drafts_and_shows_officers(
+    eu_researcher, eu_officer, jp_officer
+):
+    from calls import services as call_services
+
+    call = make_call()
+    submitted = ready(call, eu_researcher, pi_suffix="a")
+    services.submit_proposal(submitted, by=eu_researcher)
+    draft = ready(call, eu_researcher, pi_suffix="b")
+    type(call).objects.filter(pk=call.pk).update(deadline=timezone.now() - dt.timedelta(seconds=1))
+    call.refresh_from_db()
+    call_services.close_call(call)
+    assert Proposal.objects.get(pk=draft.pk).state == ProposalState.NOT_SUBMITTED
+    assert proposals_for_user(jp_officer, call).get() == submitted
+    assert proposals_for_user(eu_officer, call).get() == submitted
