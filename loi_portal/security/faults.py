@@ -17,7 +17,7 @@ RETRY_AFTER_SECONDS = 30
 
 def database_unavailable_message() -> str:
     return _(
-        "The portal lost its connection to the database, so your last action was not saved. "
+        "The portal could not reach its database, so your last action was not saved. "
         "Nothing was changed. Please try again in a minute."
     )
 

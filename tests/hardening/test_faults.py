@@ -86,7 +86,7 @@ def test_connection_dropped_during_web_submission_shows_a_clear_page(client, dra
     assert fired, "the submission never reached its insert"
     assert response.status_code == 503
     html = response.content.decode()
-    assert "lost its connection to the database" in html and "Nothing was changed" in html
+    assert "could not reach its database" in html and "Nothing was changed" in html
     assert "Traceback" not in html
     _nothing_half_written(proposal)
 
