@@ -65,13 +65,23 @@ def pytest_configure(config):
 # --- the browser -------------------------------------------------------------------------------
 
 
+# One browser and one worker per session, even when a test module elsewhere imports these fixtures
+# (pytest then holds a second definition of each, and Playwright refuses a second sync instance).
+_session: dict[str, object] = {}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Browser:
+    if "browser" in _session:
+        yield _session["browser"]
+        return
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system` (scripts/system-packages.sh).")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        _session["browser"] = chromium
         yield chromium
+        del _session["browser"]
         chromium.close()
         # While Playwright's loop runs, asgiref keeps this thread's database connections in a context
         # variable instead of the thread-local one: close them now, or the test database cannot be
@@ -85,7 +95,9 @@ def browser() -> Browser:
 @pytest.fixture(scope="session")
 def browser_media_root(tmp_path_factory) -> Path:
     """One media folder for the live server and the worker (files the worker writes are served)."""
-    return tmp_path_factory.mktemp("browser-media")
+    if "media" not in _session:
+        _session["media"] = tmp_path_factory.mktemp("browser-media")
+    return _session["media"]
 
 
 @dataclass
@@ -113,6 +125,9 @@ def _take_broker_database() -> str:
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, browser_media_root):
     """A real ``celery -A loi_portal worker`` on the test database and its own Redis database."""
+    if "worker" in _session:
+        yield _session["worker"]
+        return
     broker_url = _take_broker_database()
     index = broker_url.rsplit("/", 1)[-1]
     name = f"browser-tests-{index}@{socket.gethostname()}"
@@ -161,7 +176,9 @@ def celery_worker(django_db_setup, django_db_blocker, browser_media_root):
             process.kill()
             pytest.fail(f"The Celery worker did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
         time.sleep(0.2)
-    yield Worker(process=process, broker_url=broker_url, name=name, log=log_path)
+    _session["worker"] = Worker(process=process, broker_url=broker_url, name=name, log=log_path)
+    yield _session["worker"]
+    del _session["worker"]
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=5)

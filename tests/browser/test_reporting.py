@@ -48,10 +48,11 @@ def watch_progress(page: Page, row) -> list[int]:
     seen: list[int] = []
     link = row.locator(".export-download a")
     for _ in range(600):
+        done = link.count() > 0
         value = int(float(row.locator("progress").get_attribute("value") or 0))
         if not seen or seen[-1] != value:
             seen.append(value)
-        if link.count():
+        if done:
             break
         page.wait_for_timeout(100)
     return seen
