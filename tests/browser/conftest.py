@@ -65,13 +65,15 @@ def pytest_configure(config):
 # --- the browser -------------------------------------------------------------------------------
 
 
-# One browser and one worker per session, even when a test module elsewhere imports these fixtures
-# (pytest then holds a second definition of each, and Playwright refuses a second sync instance).
+# One browser at a time and one worker per session, even when a test module elsewhere imports these
+# fixtures (pytest then holds a second definition of each, and Playwright refuses a second instance).
 _session: dict[str, object] = {}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Browser:
+    """Chromium for the tests of one module. Not for the whole session: while Playwright runs, its
+    event loop counts as running in this thread, which would follow every later test."""
     if "browser" in _session:
         yield _session["browser"]
         return
