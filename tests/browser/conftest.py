@@ -52,7 +52,6 @@ VIEWPORT = {"width": 1280, "height": 900}
 # Playwright waits this long for an element or a navigation; the pages answer in well under a second.
 TIMEOUT_MS = 15_000
 
-_saved_screenshots: list[Path] = []
 # Serious axe findings: (rule, help, elements) -> the journey steps where they were seen.
 _serious: dict[tuple[str, str, str], list[str]] = {}
 
@@ -60,6 +59,7 @@ _serious: dict[tuple[str, str, str], list[str]] = {}
 def pytest_configure(config):
     # Playwright's own browser downloads are never used: Debian's Chromium is.
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    config._browser_screenshots_since = time.time()
 
 
 # --- the browser -------------------------------------------------------------------------------
@@ -276,7 +276,6 @@ class Portal:
         path.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(path), full_page=True)
         self.screenshots.append(path)
-        _saved_screenshots.append(path)
         if check:
             self.check_accessibility(page, name)
         return path
@@ -351,7 +350,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             terminalreporter.write_line(
                 f"{rule}: {help_text} at {elements} (on {len(steps)} pages, first {steps[0]})"
             )
-    if _saved_screenshots:
+    # Read from the folder, so the list is complete under pytest-xdist too (workers take the shots).
+    since = getattr(config, "_browser_screenshots_since", 0) - 1
+    saved = (
+        sorted(path for path in SCREENSHOTS.glob("*/*.png") if path.stat().st_mtime >= since)
+        if SCREENSHOTS.exists()
+        else []
+    )
+    if saved:
         terminalreporter.section("browser journey screenshots")
-        for path in _saved_screenshots:
+        for path in saved:
             terminalreporter.write_line(str(path.relative_to(ROOT)))
