@@ -1,6 +1,7 @@
 """Demo data of the evaluation: when a call is under evaluation with submitted proposals, its
 proposals get evaluators on both Sides, reviews in every state and a consensus, so that evaluators
-and officers of both Sides have something to see. Skips quietly otherwise; safe to run twice."""
+and officers of both Sides have something to see. Before that, a past joint call is taken through its
+whole evaluation, joint selection and funding (see demo_history.py). Safe to run twice."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from calls.models import Call
 from proposals.enums import ProposalState
 
 from . import services
+from .demo_history import seed_past_call
 from .enums import AssignmentState
 from .models import ProposalEvaluation
 
@@ -26,6 +28,10 @@ def _scores(terms, base: Decimal) -> dict:
 
 def seed(ctx: dict) -> list[tuple[str, str, str]]:
     users = ctx.get("users") or {}
+    past_call = seed_past_call(ctx)
+    if past_call is not None:
+        ctx["past_call"] = past_call
+        ctx["evaluation_call"] = past_call
     calls = [c for c in ctx.get("calls", []) if getattr(c, "state", None) == CallState.UNDER_EVALUATION]
     calls = calls or list(Call.objects.filter(state=CallState.UNDER_EVALUATION).order_by("pk")[:1])
     if not calls or not users:

@@ -1,5 +1,6 @@
 """Demo data of reporting: a reference exchange rate and, when the evaluation demo selected and funded
-a proposal, a project with its first report submitted (through the services, idempotently)."""
+a proposal, a project with its first annual report submitted (co-publications, an exchange from Japan
+to Europe) and assessed by the EU (through the services, idempotently)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,8 +8,8 @@ from decimal import Decimal
 from proposals.enums import MemberRole, ProposalState
 from proposals.models import Proposal
 
-from . import services
-from .enums import ActivityKind, ExchangeDirection, ReportState, ResultKind
+from . import permissions, services
+from .enums import ActivityKind, AssessmentRating, ExchangeDirection, ReportState, ResultKind
 from .models import ExchangeRate, Project
 
 
@@ -24,18 +25,41 @@ def seed(ctx: dict) -> list[tuple[str, str, str]]:
         )
     if officer is None:
         return []
-    candidates = [
-        proposal
-        for proposal in Proposal.objects.filter(state=ProposalState.SELECTED, project__isnull=True).order_by(
-            "pk"
-        )
-        if {side.code for _partner, side, _amount in services.funding_decisions_of(proposal)} == {"EU", "JP"}
-    ]
-    for proposal in candidates[:1]:
-        project = services.create_project(proposal, by=officer, start_date=dt.date(2026, 4, 1))
+    past_call = ctx.get("past_call")
+    if past_call is None:
+        return []
+    # One project from the past call's funded proposals: made once, found on later runs.
+    projects = Project.objects.filter(proposal__call=past_call).select_related("proposal")
+    if not projects.exists():
+        candidates = [
+            proposal
+            for proposal in Proposal.objects.filter(call=past_call, state=ProposalState.SELECTED).order_by(
+                "number"
+            )
+            if {side.code for _partner, side, _amount in services.funding_decisions_of(proposal)}
+            == {"EU", "JP"}
+        ]
+        for proposal in candidates[:1]:
+            services.create_project(proposal, by=officer, start_date=dt.date(2025, 10, 1))
+    for project in projects.order_by("pk")[:1]:
         ctx.setdefault("projects", []).append(project)
         _submit_first_report(project)
+        _assess_first_report(project, officer)
     return []
+
+
+def _assess_first_report(project: Project, officer) -> None:
+    report = project.reports.order_by("number").first()
+    if report is not None and permissions.can_assess_report(officer, report):
+        services.assess_report(
+            report,
+            by=officer,
+            rating=AssessmentRating.ON_TRACK,
+            comments=(
+                "Good progress in the first year: the first joint key exchange and two co-authored "
+                "publications. The two-month delay of the detectors is well handled."
+            ),
+        )
 
 
 def _submit_first_report(project: Project) -> None:
@@ -52,7 +76,10 @@ def _submit_first_report(project: Project) -> None:
     services.update_report(
         report,
         by=author,
-        summary="The intercontinental QKD testbed links Delft and Tokyo; first joint key exchange achieved.",
+        summary=(
+            "The entanglement link between Delft and Tokyo runs on both quantum memories; the first joint "
+            "device-independent key exchange was achieved in month 10."
+        ),
         deviations="Delivery of the single-photon detectors slipped by two months.",
         next_steps="Extend the testbed to a third node and run the joint field trial.",
     )
@@ -62,25 +89,35 @@ def _submit_first_report(project: Project) -> None:
         kind=ResultKind.PUBLICATION,
         title="Long-distance entanglement distribution between Europe and Japan",
         authors="A. de Vries, 山田 太郎",
-        reference="doi:10.0000/demo.2027.001",
-        year=2027,
+        reference="doi:10.0000/demo.2026.001",
+        year=2026,
+        co_authored=True,
+    )
+    services.add_result(
+        report,
+        by=author,
+        kind=ResultKind.PUBLICATION,
+        title="Telecom-band quantum memories for intercontinental repeaters",
+        authors="鈴木 美穂, P. Jansen, A. de Vries",
+        reference="doi:10.0000/demo.2026.014",
+        year=2026,
         co_authored=True,
     )
     services.add_activity(
         report,
         by=author,
         kind=ActivityKind.EXCHANGE,
-        title="Detector calibration stay at the University of Tokyo",
-        start_date=dt.date(2026, 9, 1),
-        end_date=dt.date(2026, 11, 30),
-        direction=ExchangeDirection.EU_TO_JP,
-        researcher="Anna de Vries",
+        title="Quantum memory stay at TU Delft",
+        start_date=dt.date(2026, 4, 1),
+        end_date=dt.date(2026, 6, 30),
+        direction=ExchangeDirection.JP_TO_EU,
+        researcher="鈴木 美穂",
     )
     services.add_activity(
         report,
         by=author,
         kind=ActivityKind.MEETING,
         title="Joint kick-off meeting",
-        start_date=dt.date(2026, 4, 20),
+        start_date=dt.date(2025, 10, 20),
     )
     services.submit_report(report, by=author)
