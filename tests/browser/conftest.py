@@ -240,6 +240,7 @@ class Portal:
     worker: Worker
     contexts: list[BrowserContext] = field(default_factory=list)
     screenshots: list[Path] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
     checked_urls: set[str] = field(default_factory=set)
 
     def url(self, path: str) -> str:
@@ -247,16 +248,20 @@ class Portal:
 
     def new_page(self, *, locale: str = "en-GB") -> Page:
         """A page in a fresh browser context (its own cookies: one person)."""
+        # The portal's Content Security Policy is enforced (no bypass_csp): axe-core goes in through
+        # Playwright's evaluate, which the policy does not govern, and any violation fails the step.
         context = self.browser.new_context(
-            base_url=self.base_url,
-            viewport=VIEWPORT,
-            locale=locale,
-            accept_downloads=True,
-            bypass_csp=True,  # lets axe-core be injected under the portal's strict CSP
+            base_url=self.base_url, viewport=VIEWPORT, locale=locale, accept_downloads=True
         )
         context.set_default_timeout(TIMEOUT_MS)
         self.contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: self._watch_console(page, message))
+        return page
+
+    def _watch_console(self, page: Page, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{page.url}: {message.text}")
 
     def log_in(self, page: Page, username: str, password: str = PASSWORD) -> None:
         page.goto(self.url("/accounts/login/"))
@@ -271,11 +276,14 @@ class Portal:
         return page
 
     def step(self, page: Page, name: str, *, check: bool = True) -> Path:
-        """Saves a screenshot of this step and runs axe-core on the page (once per address)."""
+        """Saves a screenshot of this step, fails on any CSP violation so far and runs axe-core."""
         path = SCREENSHOTS / self.journey / f"{len(self.screenshots) + 1:02d}-{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(path), full_page=True)
         self.screenshots.append(path)
+        assert not self.csp_violations, f"Content Security Policy violations before step {name}:\n" + (
+            "\n".join(self.csp_violations)
+        )
         if check:
             self.check_accessibility(page, name)
         return path
@@ -338,6 +346,9 @@ def portal(
     portal = Portal(base_url=live_server.url, browser=browser, journey=journey, worker=celery_worker)
     try:
         yield portal
+        assert not portal.csp_violations, "Content Security Policy violations:\n" + "\n".join(
+            portal.csp_violations
+        )
     finally:
         portal.close()
         _point_celery_at(old_broker, eager=old_eager)
