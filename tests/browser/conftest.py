@@ -2,9 +2,10 @@
 
 The portal runs on 127.0.0.1 (pytest-django's ``live_server``) against the PostgreSQL test database,
 with a real Celery worker (a ``celery -A loi_portal worker`` subprocess on the same database and on
-a Redis database of its own). Each journey saves screenshots of its key steps under
-``artifacts/screenshots/<journey>/`` and runs axe-core on every page it visits: a "critical"
-violation fails the journey, "serious" ones are listed in the output.
+a Redis database of its own; its log is ``artifacts/celery-worker-browser-<database>.log``). The
+pages run under the portal's Content Security Policy: any violation fails the journey. Each journey
+saves screenshots of its key steps under ``artifacts/screenshots/<journey>/`` and runs axe-core on
+every page it visits: a "critical" violation fails the journey, "serious" ones are listed at the end.
 """
 
 import os
