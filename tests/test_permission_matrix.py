@@ -297,6 +297,16 @@ def _selection(actors):
     return {"args": [world["call"].pk], "id": selection.pk, "marker": None}
 
 
+def _selection_api(actors):
+    world = _selection(actors)
+    return {"args": [world["id"]], "id": world["id"], "marker": None}
+
+
+def _plan_version(actors):
+    version = _plan(actors)["version"]
+    return {"args": [version.pk], "id": version.pk, "marker": None}
+
+
 def _project(actors):
     from tests.reporting.helpers import make_project
 
@@ -352,6 +362,8 @@ SCENARIOS = {
     "consensus": _evaluation("consensus"),
     "ranking": _evaluation("eu_call"),
     "selection": _selection,
+    "selection_api": _selection_api,
+    "plan_version": _plan_version,
     "project": _project,
     "report": _report,
     "assessment": _assessment,
@@ -369,6 +381,10 @@ SCENARIOS = {
 
 # Bodies of the API actions the matrix posts.
 BODIES = {
+    "api:governance-notice-decide": {
+        "effective_on": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
+        "text": "Both Sides agree on an earlier date.",
+    },
     "api:governance-letter-receipt": {"notification_received_on": "2025-05-20"},
     "api:governance-divergence-position": {"text": "Our position."},
     "api:governance-divergence-escalate": {"escalated_on": "2026-11-01", "escalated_to": "DDG"},
@@ -459,3 +475,36 @@ def test_every_cell_is_allowed_or_denied():
     ]
     assert not bad
     assert re.search(r"\| divergence \|", DOC.read_text(encoding="utf-8"))
+
+
+def _url_names() -> set[str]:
+    """Every named page of the apps and every API endpoint but the router's root."""
+    from django.urls import get_resolver
+
+    names: set[str] = set()
+
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                walk(pattern.url_patterns, namespace + (f"{pattern.namespace}:" if pattern.namespace else ""))
+            elif pattern.name:
+                names.add(namespace + pattern.name)
+
+    walk(get_resolver().url_patterns)
+    apps = ("governance", "calls", "proposals", "evaluation", "reporting", "api")
+    return {n for n in names if n.split(":")[0] in apps and n != "api:api-root"}
+
+
+def _not_yet_in_matrix() -> set[str]:
+    text = DOC.read_text(encoding="utf-8")
+    block = text.split("```not-in-matrix", 1)[1].split("```", 1)[0]
+    return {line.split("#")[0].strip() for line in block.splitlines() if line.split("#")[0].strip()}
+
+
+def test_every_page_and_endpoint_is_in_the_matrix_or_listed_as_not_yet():
+    """A new page or endpoint must be added to the matrix (or, for now, to the list of those not
+    yet in it), so that nothing reaches users untried."""
+    targets = {row["target"] for row in MATRIX}
+    listed = _not_yet_in_matrix()
+    assert _url_names() - targets - listed == set()
+    assert listed & targets == set(), "listed as not yet in the matrix but it is"

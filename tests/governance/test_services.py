@@ -132,3 +132,17 @@ def test_a_resolved_divergence_cannot_be_escalated(eu_officer):
 def test_a_divergence_cannot_link_a_user(eu_officer, jp_officer):
     with pytest.raises(ValidationError):
         governance.open_divergence("People", by=eu_officer, linked=[jp_officer])
+
+
+def test_no_call_can_be_published_once_a_discontinuation_took_effect(eu_officer, jp_officer):
+    from tests.calls.helpers import approved_draft
+
+    call = approved_draft(eu_officer, jp_officer)
+    given = dt.date.today() - dt.timedelta(days=91)
+    governance.give_discontinuation_notice(given_on=given, text="We discontinue.", by=jp_officer)
+    from calls import services as calls
+
+    with pytest.raises(ValidationError):
+        calls.publish_call(call, by=eu_officer)
+    call.refresh_from_db()
+    assert call.state == "draft"
