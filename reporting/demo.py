@@ -25,17 +25,18 @@ def seed(ctx: dict) -> list[tuple[str, str, str]]:
         )
     if officer is None:
         return []
+    # One project, from the past call's funded proposals when the evaluation demo made that call:
+    # made once, found on later runs.
     past_call = ctx.get("past_call")
-    if past_call is None:
-        return []
-    # One project from the past call's funded proposals: made once, found on later runs.
-    projects = Project.objects.filter(proposal__call=past_call).select_related("proposal")
+    selected = Proposal.objects.filter(state=ProposalState.SELECTED, project__isnull=True)
+    projects = Project.objects.select_related("proposal")
+    if past_call is not None:
+        selected = selected.filter(call=past_call)
+        projects = projects.filter(proposal__call=past_call)
     if not projects.exists():
         candidates = [
             proposal
-            for proposal in Proposal.objects.filter(call=past_call, state=ProposalState.SELECTED).order_by(
-                "number"
-            )
+            for proposal in selected.order_by("number")
             if {side.code for _partner, side, _amount in services.funding_decisions_of(proposal)}
             == {"EU", "JP"}
         ]
