@@ -1,6 +1,8 @@
 """`seed_demo` gives every demo role something real across the whole lifecycle: a past call evaluated,
 selected and funded, a project reporting, and the pages of each role showing them."""
 
+import io
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -22,18 +24,9 @@ PAST_CALL = "EUJ-QST-2025-01"
 
 
 @pytest.fixture
-def seeded(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("seed_demo", stdout=_Sink(), stderr=_Sink())
+def seeded(db):
+    call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
     return Call.objects.get(identifier=PAST_CALL)
-
-
-class _Sink:
-    def write(self, _text):
-        return 0
-
-    def flush(self):
-        pass
 
 
 def _client(username: str) -> Client:
@@ -141,5 +134,5 @@ def test_the_open_call_proposal_has_no_evaluation_summary_link(seeded):
 
 def test_seeding_the_demo_again_changes_no_counts(seeded):
     before = _counts()
-    call_command("seed_demo", stdout=_Sink(), stderr=_Sink())
+    call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
     assert _counts() == before
