@@ -9,7 +9,7 @@ proposal they are assigned to.
 
 import datetime as dt
 import hashlib
-import random  # noqa: S311 (reproducible bench data, not secrets)
+import random
 from decimal import Decimal
 from pathlib import Path
 
