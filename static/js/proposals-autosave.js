@@ -10,7 +10,7 @@
   var fields = ["acronym", "title", "abstract", "keywords"];
   var timer = null;
   var stopped = false;
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
 
   function say(text, css) {
     if (!status) { return; }
@@ -27,7 +27,7 @@
       var input = form.querySelector("[name='" + name + "']");
       if (input) { data.append(name, input.value); }
     });
-    say(t("Saving…"));
+    say(gettext("Saving…"));
     fetch(url, { method: "POST", body: data, credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
         return response.json().then(function (body) { return { status: response.status, body: body }; });
@@ -35,15 +35,15 @@
       .then(function (result) {
         if (result.status === 200) {
           lock.value = result.body.lock_version;
-          say(t("Draft saved."), "text-success");
+          say(gettext("Draft saved."), "text-success");
         } else if (result.status === 409) {
           stopped = true;
           say(result.body.error, "text-danger");
         } else {
-          say(t("Not saved yet: please check the highlighted fields."), "text-warning");
+          say(gettext("Not saved yet: please check the highlighted fields."), "text-warning");
         }
       })
-      .catch(function () { say(t("Could not reach the server; your text is still on this page."), "text-warning"); });
+      .catch(function () { say(gettext("Could not reach the server; your text is still on this page."), "text-warning"); });
   }
 
   fields.forEach(function (name) {

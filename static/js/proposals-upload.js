@@ -7,7 +7,7 @@
   var progress = document.getElementById("annex-progress");
   var bar = progress ? progress.querySelector(".progress-bar") : null;
   var error = document.getElementById("annex-upload-error");
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -32,11 +32,11 @@
       }
       var messages = [];
       Object.keys(body.errors || {}).forEach(function (key) { messages = messages.concat(body.errors[key]); });
-      error.textContent = messages.join(" ") || t("The upload failed.");
+      error.textContent = messages.join(" ") || gettext("The upload failed.");
       if (progress) { progress.classList.add("d-none"); }
     });
     xhr.addEventListener("error", function () {
-      error.textContent = t("The upload was interrupted. The file may be too large.");
+      error.textContent = gettext("The upload was interrupted. The file may be too large.");
       if (progress) { progress.classList.add("d-none"); }
     });
     xhr.send(new FormData(form));
