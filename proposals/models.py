@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -109,7 +110,10 @@ class Partner(models.Model):
                 condition=models.Q(requested_minor__gte=0), name="partner_request_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["pi_email"])]
+        indexes = [
+            models.Index(fields=["pi_email"]),
+            models.Index(Lower("pi_email"), name="partner_pi_email_lower"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation.name} ({self.side.code})"

@@ -384,7 +384,9 @@ def call_proposals(request, call_pk):
     term = search.cleaned_data["q"].strip() if search.is_valid() else ""
     qs = selectors.officer_proposals_for_call(request.user, call, search=term)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    duplicates = services.duplicate_pi_emails(call)
+    duplicates = services.duplicate_pi_emails(
+        call, among={pt.pi_email for p in page for pt in p.partners.all()}
+    )
     rows = [(p, sorted({pt.pi_email for pt in p.partners.all()} & duplicates)) for p in page]
     return render(
         request,

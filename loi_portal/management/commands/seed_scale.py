@@ -437,6 +437,7 @@ def seed_projects(proposal_ids: list[int], *, officer: User) -> None:
             start_date=start,
             end_date=dt.date(2029, 1, 1),
             duration_months=36,
+            sensitivity="public",
             created_by=officer,
         )
         for p in proposals
@@ -577,7 +578,17 @@ def seed_scale(
         grant_officers(ids)
         seed_evaluation(call, ids, evaluators=people["evaluators"], officers=people["officers"], rng=rng)
         seed_projects(ids[: max(1, n // 40)], officer=people["officers"]["EU"])
+    analyze()
     return call
+
+
+def analyze() -> None:
+    """Fresh planner statistics after a bulk load (what autovacuum would do a little later)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 class Command(BaseCommand):
