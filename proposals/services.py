@@ -649,17 +649,27 @@ def coordinators(proposal: Proposal) -> list[User]:
     ]
 
 
+def _call_shared_lock(call_id: int) -> Call:
+    """The call row under FOR SHARE: closing the call or moving its deadline (FOR UPDATE) waits for
+    the submissions in flight and they wait for it, but submissions do not queue behind each other
+    (at the deadline hundreds arrive together)."""
+    return Call.objects.raw(
+        f"SELECT * FROM {Call._meta.db_table} WHERE {Call._meta.pk.column} = %s FOR SHARE",  # noqa: S608
+        [call_id],
+    )[0]
+
+
 def submit_proposal(proposal: Proposal, *, by: User) -> Submission:
     """Freeze the proposal into a new Submission and return it (the receipt).
 
-    In ONE transaction: lock the proposal row, then the call row; read the database clock; refuse
+    In ONE transaction: lock the proposal row, then the call row (shared); read the database clock; refuse
     after the deadline unless both Sides approved an unexpired exception for this proposal; write
     version = last + 1 (the row lock serialises concurrent submissions and the unique constraint
     backs it up); set ``submitted_version``; move to SUBMITTED. The receipt e-mail is queued on
     commit, so a refused or rolled-back submission sends nothing."""
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        call = Call.objects.select_for_update().get(pk=locked.call_id)
+        call = _call_shared_lock(locked.call_id)
         locked.call = call
         if _member_of(locked, by) is None:
             raise ValidationError(_("Only members of the consortium can submit this proposal."))
