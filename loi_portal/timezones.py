@@ -3,11 +3,13 @@
 import datetime as dt
 import zoneinfo
 
+from django.utils.translation import gettext_lazy as _
+
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 BRUSSELS = zoneinfo.ZoneInfo("Europe/Brussels")
 UTC = dt.UTC
 
-ZONE_CHOICES = [("Europe/Brussels", "Brussels"), ("Asia/Tokyo", "Tokyo")]
+ZONE_CHOICES = [("Europe/Brussels", _("Brussels")), ("Asia/Tokyo", _("Tokyo"))]
 
 
 def in_both_zones(instant: dt.datetime) -> dict[str, dt.datetime]:
