@@ -10,6 +10,7 @@ fc-list 2>/dev/null | grep -qi ipaex || needed+=(fonts-ipaexfont)
 command -v pdftotext >/dev/null || needed+=(poppler-utils)
 command -v msgfmt >/dev/null || needed+=(gettext)
 command -v pg_dump >/dev/null || needed+=(postgresql-client)  # manage.py backup/restore
+command -v npm >/dev/null || needed+=(npm)  # axe-core for the browser tests
 [ ${#needed[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing system packages: ${needed[*]}"
