@@ -422,6 +422,23 @@ def seed_evaluation(call: Call, proposal_ids: list[int], *, evaluators: dict, of
         )
 
 
+def seed_selection(call: Call, proposal_ids: list[int], *, officers: dict) -> None:
+    """Both Sides released their consensus; the joint selection list has an entry per proposal."""
+    from evaluation.models import CallEvaluation, SelectionEntry, SelectionList
+
+    for side in Side.objects.all():
+        CallEvaluation.objects.filter(call=call, side=side).update(
+            released_at=timezone.now(), released_by=officers[side.code]
+        )
+    selection, _ = SelectionList.objects.get_or_create(call=call)
+    SelectionEntry.objects.bulk_create(
+        [SelectionEntry(selection=selection, proposal_id=pk) for pk in proposal_ids],
+        batch_size=BATCH,
+        ignore_conflicts=True,
+    )
+    Call.objects.filter(pk=call.pk).update(state=CallState.SELECTION)
+
+
 def seed_projects(proposal_ids: list[int], *, officer: User) -> None:
     """A project with funding per partner and one submitted periodic report for each proposal."""
     from proposals.models import Partner, Proposal
@@ -577,6 +594,7 @@ def seed_scale(
         )
         grant_officers(ids)
         seed_evaluation(call, ids, evaluators=people["evaluators"], officers=people["officers"], rng=rng)
+        seed_selection(call, ids, officers=people["officers"])
         seed_projects(ids[: max(1, n // 40)], officer=people["officers"]["EU"])
     analyze()
     return call
