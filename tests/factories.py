@@ -5,6 +5,7 @@ import functools
 from decimal import Decimal
 
 import factory
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
@@ -35,8 +36,13 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 TEST_PASSWORD = "correct horse battery staple"
 
 
-@functools.cache
 def _password_hash() -> str:
+    return _password_hash_with(settings.PASSWORD_HASHERS[0])
+
+
+@functools.cache
+def _password_hash_with(hasher: str) -> str:
+    # Keyed on the hasher: a hash made under another test's settings would not verify here.
     return make_password(TEST_PASSWORD)
 
 
