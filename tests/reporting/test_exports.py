@@ -103,8 +103,11 @@ def test_reports_render_with_page_numbers_label_and_embedded_japanese_font(
     pages = len(reader.pages)
     assert pages >= 5
     assert f"1 / {pages}" in text and f"{pages} / {pages}" in text
-    label = "Public" if kind == "council" else "Joint (both Sides' officers)"
-    assert f"Sensitivity: {label}" in text
+    labels = {
+        "en": {"council": "Sensitivity: Public", "jstcc": "Sensitivity: Joint (both Sides' officers)"},
+        "ja": {"council": "機密区分: 公開", "jstcc": "機密区分: 共同（双方のプログラムオフィサー）"},
+    }
+    assert labels[language][kind] in text
     assert "量子技術の共同公募" in text  # Japanese text of the call comes out as text
     assert "量子もつれ" in text
     if language == "ja":
