@@ -22,8 +22,7 @@ pytestmark = pytest.mark.browser
 @dataclass(frozen=True)
 class Ui:
     """What the researcher sees in their language. Strings marked (*) come from Django's own
-    translations; the others are the portal's, which locale/ja will translate later: the Japanese
-    values marked TODO(i18n) are still the English text and are to be replaced by the translation."""
+    translations; the others are the portal's, from locale/ja."""
 
     language: str
     switcher_label: str
@@ -54,13 +53,12 @@ JAPANESE = Ui(
     switcher_label="日本語",
     required_error="この項目は必須です。",
     profile_language="日本語",
-    # TODO(i18n): "ダッシュボード" once locale/ja translates the portal's strings.
-    dashboard_heading="Dashboard",
+    dashboard_heading="ダッシュボード",
     log_in_link="ログイン",
     save_button="保存",
     invalid_email_error="有効なメールアドレスを入力してください。",
     log_out_button="ログアウト",
-    receipt_heading="Submission receipt",  # TODO(i18n): e.g. "提出受領証"
+    receipt_heading="提出受領証",
 )
 
 
