@@ -695,7 +695,7 @@ def _publish_guard(call: Call, now: dt.datetime) -> None:
 
 def _guard(call: Call, to: str, *, by: User | None, now: dt.datetime) -> None:
     """What must hold for ``call`` to enter state ``to``; ValidationError says why not."""
-    system_allowed = to in (CallState.OPEN, CallState.CLOSED)
+    system_allowed = to in (CallState.OPEN, CallState.CLOSED, CallState.UNDER_EVALUATION)
     if by is None:
         _require(system_allowed, _("Only a programme officer can make this change."))
     else:
@@ -800,11 +800,19 @@ def close_call(call: Call, by: User | None = None) -> Call:
         return locked
     if locked.state == CallState.PUBLISHED and timezone.now() >= locked.deadline:
         transition_call(call, CallState.OPEN, by=by, reason="opening missed before the deadline")
-    return transition_call(call, CallState.CLOSED, by=by)
+    transition_call(call, CallState.CLOSED, by=by)
+    # Closing starts the parallel evaluation at once: both Sides get their eligibility lists.
+    return transition_call(call, CallState.UNDER_EVALUATION, by=by, reason="the call closed")
 
 
-def start_evaluation(call: Call, *, by: User) -> Call:
-    """CLOSED → UNDER_EVALUATION; the evaluation app puts the eligible proposals into evaluation."""
+@transaction.atomic
+def start_evaluation(call: Call, *, by: User | None) -> Call:
+    """CLOSED → UNDER_EVALUATION; the evaluation app puts the eligible proposals into evaluation.
+    Closing does this already; safe to run again (a call already in evaluation is left alone)."""
+    locked = Call.objects.select_for_update().get(pk=call.pk)
+    if locked.state != CallState.CLOSED and locked.state in CLOSED_STATES:
+        _refresh(call, locked)
+        return locked
     return transition_call(call, CallState.UNDER_EVALUATION, by=by)
 
 

@@ -148,21 +148,22 @@ def test_the_call_opens_and_closes_at_its_instants_and_twice_is_a_no_op(eu_offic
         services.close_call(call)
         services.close_call(call)
     closed_hook.assert_called_once()
-    assert Call.objects.get(pk=call.pk).state == CallState.CLOSED
-    assert AuditEntry.objects.filter(action="call.state", object_id=str(call.pk)).count() == 3
+    # Closing starts the evaluation at once; running it twice changes nothing more.
+    assert Call.objects.get(pk=call.pk).state == CallState.UNDER_EVALUATION
+    assert AuditEntry.objects.filter(action="call.state", object_id=str(call.pk)).count() == 4
 
 
 def test_a_missed_opening_is_made_up_when_the_call_closes(eu_officer, jp_officer):
     call = published_call(eu_officer, jp_officer)
     with time_machine.travel(call.deadline + dt.timedelta(seconds=1)):
         services.close_call(call)
-    assert call.state == CallState.CLOSED
+    assert call.state == CallState.UNDER_EVALUATION
 
 
 def test_the_system_cannot_do_the_officers_transitions(eu_officer, jp_officer):
-    call = make_call(state=CallState.CLOSED, deadline=timezone.now() - dt.timedelta(days=1))
+    call = make_call(state=CallState.UNDER_EVALUATION, deadline=timezone.now() - dt.timedelta(days=1))
     with pytest.raises(ValidationError, match="programme officer"):
-        services.transition_call(call, CallState.UNDER_EVALUATION, by=None)
+        services.transition_call(call, CallState.SELECTION, by=None)
 
 
 @pytest.mark.parametrize("role", ["researcher", "evaluator", "observer", "expert"])

@@ -96,8 +96,8 @@ def test_reconciliation_catches_up_after_an_outage_and_is_safe_to_run_twice(queu
     states = {c.pk: c.state for c in (late_open, late_close, missed_both, draft) if not c.refresh_from_db()}
     assert states == {
         late_open.pk: CallState.OPEN,
-        late_close.pk: CallState.CLOSED,
-        missed_both.pk: CallState.CLOSED,
+        late_close.pk: CallState.UNDER_EVALUATION,
+        missed_both.pk: CallState.UNDER_EVALUATION,
         draft.pk: CallState.DRAFT,
     }
     assert _closes(late_close) == 1 and _closes(missed_both) == 1
@@ -108,7 +108,7 @@ def test_the_close_task_run_twice_closes_once():
     assert close_call_task.apply((call.pk, call.deadline.isoformat())).get() is True
     assert close_call_task.apply((call.pk, call.deadline.isoformat())).get() is False
     call.refresh_from_db()
-    assert call.state == CallState.CLOSED and _closes(call) == 1
+    assert call.state == CallState.UNDER_EVALUATION and _closes(call) == 1
 
 
 def test_a_close_task_for_a_moved_deadline_does_nothing():

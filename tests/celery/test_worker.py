@@ -192,7 +192,10 @@ def test_a_call_closes_at_its_instant(broker, make_worker):
     state = state_of(call)
     if timezone.now() < call.deadline:
         assert state == CallState.OPEN  # not before its instant
-    wait_for(lambda: state_of(call) == CallState.CLOSED, what="the call to close")
+    wait_for(
+        lambda: state_of(call) == CallState.UNDER_EVALUATION,
+        what="the call to close and its evaluation to start",
+    )
     closed_at = ScheduledTask.objects.get(object_id=call.pk).done_at
     assert closed_at >= call.deadline, worker.log()
 
@@ -209,7 +212,7 @@ def test_reconciliation_closes_a_call_whose_deadline_passed_while_no_worker_ran(
     time.sleep(1)
     assert state_of(call) == CallState.OPEN
     reconcile_calls_task.delay()  # what beat does every minute once it is back
-    wait_for(lambda: state_of(call) == CallState.CLOSED, what="the reconciliation to close it")
+    wait_for(lambda: state_of(call) == CallState.UNDER_EVALUATION, what="the reconciliation to close it")
     assert worker.succeeded("calls.reconcile_calls") == 1
 
 
