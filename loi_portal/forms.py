@@ -1,10 +1,21 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .enums import INVITABLE_ROLES, Language, Role
 from .models import Organisation, User
 from .timezones import ZONE_CHOICES
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form, field by field where the form has the field, so
+    the page shows each message beside what the user typed (and keeps every value)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class PortalFormMixin:

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from loi_portal.forms import add_service_errors as _apply_errors
+
 from . import governance, selectors
 from .governance_forms import (
     AuditFilterForm,
@@ -48,14 +50,6 @@ def _officer_only(user):
     if not can_manage_governance(user):
         # Governance records do not exist for anybody but programme officers.
         raise Http404
-
-
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _download(request, obj, field_name: str, action: str):

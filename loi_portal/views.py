@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import services
-from .forms import InvitationForm, ProfileForm, RegistrationForm
+from .forms import InvitationForm, ProfileForm, RegistrationForm, add_service_errors
 from .health import health
 
 
@@ -61,11 +61,7 @@ def invite(request):
                 organisation=data["organisation"],
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(email)s has been invited.") % {"email": user.email})
             return redirect("invite")

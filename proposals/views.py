@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
+from loi_portal.forms import add_service_errors as _add_errors
 from loi_portal.pdf import render_pdf
 
 from . import permissions as perms
@@ -32,15 +33,6 @@ from .forms import (
     WithdrawForm,
 )
 from .models import ConsortiumMember, LateSubmissionException
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form, field by field where the field exists."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _proposal(request, pk):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from loi_portal.api.exceptions import Conflict
+from loi_portal.forms import add_service_errors as _apply_errors
 
 from . import charts, permissions, selectors, services
 from .enums import ExportKind
@@ -30,15 +31,6 @@ from .forms import (
     ResultForm,
 )
 from .models import ReportActivity, ReportAttachment, ReportResult
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
 
 # -- projects ----------------------------------------------------------------------------------------
 
