@@ -1,6 +1,8 @@
 """Fixtures shared by every app's tests. The suite runs on PostgreSQL and Redis (see README)."""
 
 import importlib
+import time
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -122,3 +124,20 @@ def open_call(db, plan_version):
 @pytest.fixture
 def proposal(open_call, eu_researcher):
     return make_proposal(call=open_call, coordinator=eu_researcher)
+
+
+def pytest_configure(config):
+    config._screenshots_since = time.time()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """List the browser journeys' screenshots of this run, so that CI's log shows where they are.
+    Read from the folder, because under pytest-xdist the workers take them."""
+    root = Path(__file__).resolve().parent.parent
+    folder = root / "artifacts" / "screenshots"
+    since = getattr(config, "_screenshots_since", 0) - 1
+    saved = sorted(p for p in folder.glob("*/*.png") if p.stat().st_mtime >= since) if folder.exists() else []
+    if saved:
+        terminalreporter.section("browser journey screenshots")
+        for path in saved:
+            terminalreporter.write_line(str(path.relative_to(root)))

@@ -362,14 +362,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             terminalreporter.write_line(
                 f"{rule}: {help_text} at {elements} (on {len(steps)} pages, first {steps[0]})"
             )
-    # Read from the folder, so the list is complete under pytest-xdist too (workers take the shots).
-    since = getattr(config, "_browser_screenshots_since", 0) - 1
-    saved = (
-        sorted(path for path in SCREENSHOTS.glob("*/*.png") if path.stat().st_mtime >= since)
-        if SCREENSHOTS.exists()
-        else []
-    )
-    if saved:
-        terminalreporter.section("browser journey screenshots")
-        for path in saved:
-            terminalreporter.write_line(str(path.relative_to(ROOT)))
+    # The list of screenshots is printed by tests/conftest.py, which the xdist controller loads too.
