@@ -42,6 +42,7 @@ from .permissions import (
     can_write_divergence_position,
 )
 from .services import approvals_of, audit
+from .spreadsheets import neutralise
 
 BOTH = ("EU", "JP")
 
@@ -422,12 +423,6 @@ def audit_log(request):
     )
 
 
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula: a leading = + - @ (or tab/CR) gets a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @login_required
 @require_GET
 def audit_log_csv(request):
@@ -451,7 +446,7 @@ def audit_log_csv(request):
     for entry in qs.iterator(chunk_size=2000):
         writer.writerow(
             [
-                csv_safe(c)
+                neutralise("" if c is None else str(c))
                 for c in (
                     entry.at.astimezone(dt.UTC).isoformat(),
                     entry.actor_name,

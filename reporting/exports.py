@@ -13,18 +13,10 @@ from django.utils.translation import gettext as _
 
 from loi_portal.money import format_amount, from_minor
 from loi_portal.pdf import render_pdf
+from loi_portal.spreadsheets import neutralise
 
 from . import charts, selectors
 from .enums import ExportKind
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def neutralise(value):
-    """A text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def tables(*, audience: str = "officers") -> list[tuple[str, list[str], list[list]]]:
