@@ -88,7 +88,9 @@ class ConsortiumMember(models.Model):
 
 class Partner(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="partners")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="partnerships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="partnerships", verbose_name=_("organisation")
+    )
     side = models.ForeignKey(Side, on_delete=models.PROTECT, related_name="+")
     country = models.CharField(_("country"), max_length=2)
     pi_name = models.CharField(_("principal investigator"), max_length=200)
