@@ -5,7 +5,8 @@ Each state field has one writer here: ``_set_assignment_state`` (Assignment.stat
 ``submit_review`` (Review.state), ``finalise_consensus``/``reopen_consensus`` (Consensus.state),
 ``release_consensus`` (CallEvaluation.released_at), ``_take_effect`` (SelectionList.effective_*),
 ``answer_review_request`` (ReviewRequest.state). Proposal states change only through
-``proposals.services.transition_proposal``."""
+``proposals.services.transition_proposal`` (or its bulk form ``_transition_many`` when a call's
+evaluation starts)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from loi_portal.permissions import is_officer_of
 from loi_portal.services import approve, approved_sides, audit, grant, revoke, side_role_group
 from proposals.enums import ProposalState
 from proposals.models import Partner, Proposal
-from proposals.services import transition_proposal
+from proposals.services import _transition_many, transition_proposal
 
 from .enums import (
     DEFAULT_CONFLICT_TYPES,
@@ -158,14 +159,25 @@ def on_evaluation_started(call, *, by=None) -> None:
     proposals = Proposal.objects.filter(
         call=call, state__in=[ProposalState.SUBMITTED, ProposalState.UNDER_EVALUATION]
     ).order_by("number")
-    for proposal in proposals:
-        if proposal.state == ProposalState.SUBMITTED:
-            transition_proposal(proposal, ProposalState.UNDER_EVALUATION, by=by, reason="evaluation started")
-        for s in sides:
-            ProposalEvaluation.objects.get_or_create(
-                proposal=proposal, side=s, defaults={"call_evaluation": call_evaluations[s.pk]}
-            )
-    audit("evaluation.started", by=by, obj=call, proposals=proposals.count())
+    # In bulk (a call may close with tens of thousands of proposals): one UPDATE with an audit line
+    # per proposal, and the missing evaluations inserted at once (existing ones are left alone).
+    _transition_many(
+        proposals.filter(state=ProposalState.SUBMITTED),
+        ProposalState.UNDER_EVALUATION,
+        by=by,
+        reason="evaluation started",
+    )
+    ids = list(proposals.values_list("pk", flat=True))
+    ProposalEvaluation.objects.bulk_create(
+        [
+            ProposalEvaluation(proposal_id=pk, side=s, call_evaluation=call_evaluations[s.pk])
+            for pk in ids
+            for s in sides
+        ],
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
+    audit("evaluation.started", by=by, obj=call, proposals=len(ids))
 
 
 @transaction.atomic
