@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .enums import Role
 from .models import OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -160,12 +161,29 @@ def _relay_batch(connection, limit: int) -> tuple[int, Exception | None]:
     return sent, None
 
 
-def send_invitation(user, *, role_label: str) -> None:
+def send_invitation(user, *, role: str) -> None:
+    # The role's lazy label, so that it is rendered in the invitee's language, not the officer's.
     notify(
         [user],
         "invitation",
-        {"user": user, "role": role_label, "link": password_link(user)},
+        {"user": user, "role": Role(role).label, "link": password_link(user)},
         event="account.invite",
+    )
+
+
+def send_role_confirmation(user, *, role: str, link_token: str, by) -> None:
+    """The link with which the holder of an existing account accepts a role an officer offers."""
+    link = settings.SITE_URL.rstrip("/") + reverse("confirm_role", kwargs={"token": link_token})
+    notify(
+        [user],
+        "role_confirmation",
+        {
+            "role": Role(role).label,
+            "officer": by.get_full_name() or by.get_username(),
+            "link": link,
+            "days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
+        },
+        event="account.role_confirmation",
     )
 
 

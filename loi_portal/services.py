@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -124,7 +127,12 @@ def invite_user(
 ) -> User:
     """An officer invites an officer, expert, evaluator or observer of their own Side.
 
-    The account has no usable password; the invitee sets one through the password-reset link."""
+    A new address gets an account with no usable password, the role, and an e-mail with the link to
+    set a password. An account that has a password already is not given the role: self-registration
+    never proves who owns the address, so that address gets a link to confirm the role instead, and
+    the role is granted only when the account holder follows it (``confirm_role``). Returns the
+    account; ``user.has_role(role)`` says whether the role was granted now."""
+    from .notifications import send_invitation, send_role_confirmation
     from .permissions import can_invite
 
     if not can_invite(by, role):
@@ -135,6 +143,12 @@ def invite_user(
     user = User.objects.filter(email=email).first()
     if user is not None and user.side_id != by.side_id:
         raise ValidationError({"email": _("This person belongs to the other Side.")})
+    if user is not None and user.has_usable_password():
+        if user.has_role(role):
+            raise ValidationError({"email": _("This person already holds this role.")})
+        audit("account.invite", by=by, obj=user, sides=[by.side.code], role=role, confirmation="sent")
+        send_role_confirmation(user, role=role, link_token=role_confirmation_token(user, role, by=by), by=by)
+        return user
     if user is None:
         user = User(
             username=email,
@@ -146,13 +160,99 @@ def invite_user(
         )
         user.set_unusable_password()
         user.save()
-    grant_role(user, role, by=by)
+    # No usable password (a new or a pending invitation): only the holder of the address can enter
+    # the account, through the mailed link, so the role can be granted at once.
+    if not user.has_role(role):
+        grant_role(user, role, by=by)
     audit("account.invite", by=by, obj=user, sides=[by.side.code], role=role)
-    if not user.has_usable_password():
-        from .notifications import send_invitation
-
-        send_invitation(user, role_label=str(Role(role).label))
+    send_invitation(user, role=role)
     return user
+
+
+# A role offered to an existing account travels in a signed link that expires like the password
+# link of an invitation. It carries the id of the last audit line that granted or revoked that role
+# for that account: the audit log is append-only, so a used link, or one overtaken by a later grant
+# or revocation, never works again.
+ROLE_CONFIRMATION_SALT = "loi_portal.role_confirmation"
+
+
+@dataclass(frozen=True)
+class RoleConfirmation:
+    user: User
+    role: str
+    invited_by: User
+
+
+def _last_role_change(user: User, role: str) -> int:
+    return (
+        AuditEntry.objects.filter(
+            object_type=User._meta.label_lower,
+            object_id=str(user.pk),
+            action__in=("role.grant", "role.revoke"),
+            details__role=role,
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+        or 0
+    )
+
+
+def role_confirmation_token(user: User, role: str, *, by: User) -> str:
+    payload = {"user": user.pk, "role": str(role), "by": by.pk, "last": _last_role_change(user, role)}
+    return signing.dumps(payload, salt=ROLE_CONFIRMATION_SALT, compress=True)
+
+
+def read_role_confirmation(token: str) -> RoleConfirmation:
+    """What a role-confirmation link offers, or ValidationError when it is forged, expired, used, or
+    overtaken: the role granted or revoked since, the inviter no longer an officer of that Side."""
+    from .permissions import can_invite
+
+    invalid = ValidationError(
+        _("This confirmation link is invalid or has expired. Ask the programme officer to invite you again."),
+        code="invalid",
+    )
+    try:
+        data = signing.loads(token, salt=ROLE_CONFIRMATION_SALT, max_age=settings.PASSWORD_RESET_TIMEOUT)
+    except signing.BadSignature as exc:  # SignatureExpired is one too
+        raise invalid from exc
+    if not isinstance(data, dict):
+        raise invalid
+    user = User.objects.select_related("side").filter(pk=data.get("user"), is_active=True).first()
+    inviter = User.objects.filter(pk=data.get("by"), is_active=True).first()
+    role = data.get("role")
+    if (
+        user is None
+        or inviter is None
+        or not can_invite(inviter, role)
+        or inviter.side_id != user.side_id
+        or user.has_role(role)
+        or _last_role_change(user, role) != data.get("last")
+    ):
+        raise invalid
+    return RoleConfirmation(user=user, role=role, invited_by=inviter)
+
+
+@transaction.atomic
+def confirm_role(token: str, *, by: User) -> RoleConfirmation:
+    """The account holder accepts the role an officer offered their existing account. Only the
+    account the link was sent to can accept it (PermissionDenied for any other); the role is granted
+    in the inviter's name and the confirmation is in the audit log."""
+    # Locks the account, so two clicks at the same moment grant once and the second finds the link used.
+    User.objects.select_for_update().filter(pk=by.pk).first()
+    confirmation = read_role_confirmation(token)
+    if confirmation.user.pk != by.pk:
+        raise PermissionDenied(_("This link was sent to another account."))
+    grant_role(by, confirmation.role, by=confirmation.invited_by)
+    audit(
+        "role.confirm",
+        by=by,
+        obj=by,
+        sides=[by.side.code],
+        role=confirmation.role,
+        invited_by=confirmation.invited_by.get_username(),
+    )
+    return confirmation
 
 
 # -- object permissions ------------------------------------------------------------------------------

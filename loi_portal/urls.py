@@ -14,6 +14,7 @@ urlpatterns = [
     path("operations/outbox/<int:pk>/retry/", views_operations.retry_outbox, name="operations_retry_outbox"),
     path("accounts/register/", views.register, name="register"),
     path("accounts/invite/", views.invite, name="invite"),
+    path("accounts/roles/confirm/<str:token>/", views.confirm_role, name="confirm_role"),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/two-factor/setup/", security_views.two_factor_setup, name="two_factor_setup"),

@@ -12,8 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from . import services
+from .enums import Role
 from .forms import InvitationForm, ProfileForm, RegistrationForm, add_service_errors
 from .health import health
+from .security.middleware import PRIVILEGED_KEY
 
 
 def home(request):
@@ -63,9 +65,53 @@ def invite(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("%(email)s has been invited.") % {"email": user.email})
+            if user.has_role(data["role"]):
+                messages.success(request, _("%(email)s has been invited.") % {"email": user.email})
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(email)s already has an account: we have sent a link to confirm the role "
+                        "to that address. The role is granted once the account holder follows it."
+                    )
+                    % {"email": user.email},
+                )
             return redirect("invite")
     return render(request, "loi_portal/invite.html", {"form": form})
+
+
+@login_required
+def confirm_role(request, token: str):
+    """The page of the link sent to an existing account invited to a role: shows the offer, and
+    grants the role when its holder, logged in as that account, accepts it (POST)."""
+    template = "loi_portal/confirm_role.html"
+    try:
+        confirmation = services.read_role_confirmation(token)
+    except ValidationError as exc:
+        return render(request, template, {"error": exc.messages[0]}, status=400)
+    if confirmation.user.pk != request.user.pk:
+        error = _(
+            "This link was sent to another account. Log out, then log in with the account whose "
+            "e-mail address received it."
+        )
+        return render(request, template, {"error": error}, status=403)
+    if request.method == "POST":
+        try:
+            services.confirm_role(token, by=request.user)
+        except ValidationError as exc:  # used or overtaken a moment ago
+            return render(request, template, {"error": exc.messages[0]}, status=400)
+        # A new officer or evaluator role brings the shorter session limits from the next request on.
+        request.session.pop(PRIVILEGED_KEY, None)
+        messages.success(
+            request, _("You now hold the role of %(role)s.") % {"role": Role(confirmation.role).label}
+        )
+        return redirect("dashboard")
+    inviter = confirmation.invited_by
+    return render(
+        request,
+        template,
+        {"role": Role(confirmation.role).label, "officer": inviter.get_full_name() or inviter.get_username()},
+    )
 
 
 @login_required
