@@ -181,6 +181,45 @@ def on_evaluation_started(call, *, by=None) -> None:
 
 
 @transaction.atomic
+def enter_evaluation(proposal, *, by=None) -> list[ProposalEvaluation]:
+    """One proposal joins its call's running evaluation on both Sides, as ``on_evaluation_started``
+    does for every proposal at the close: a late submission (an exception both Sides approved)
+    accepted after the call closed. SUBMITTED → UNDER_EVALUATION and one ProposalEvaluation per
+    Side. Refused (ValidationError) unless the call is under evaluation and no Side has released its
+    consensus (a released Side's evaluation is closed). Safe to run twice."""
+    call = proposal.call
+    if call.state != CallState.UNDER_EVALUATION:
+        raise ValidationError(_("This call is not under evaluation."))
+    sides = list(Side.objects.all())
+    for s in sides:
+        CallEvaluation.objects.get_or_create(call=call, side=s)
+    # Locked: a Side releasing its consensus at this moment either waits for this proposal (and then
+    # needs its consensus) or has released first (and this is refused).
+    call_evaluations = {
+        ce.side_id: ce
+        for ce in CallEvaluation.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("side")
+        .filter(call=call)
+    }
+    released = sorted(ce.side.code for ce in call_evaluations.values() if ce.released_at is not None)
+    if released:
+        raise ValidationError(
+            _("The %(sides)s Side has already released its consensus: no proposal can enter its evaluation.")
+            % {"sides": ", ".join(released)}
+        )
+    if proposal.state == ProposalState.SUBMITTED:
+        transition_proposal(proposal, ProposalState.UNDER_EVALUATION, by=by, reason="late submission")
+    evaluations = [
+        ProposalEvaluation.objects.get_or_create(
+            proposal=proposal, side=s, defaults={"call_evaluation": call_evaluations[s.pk]}
+        )[0]
+        for s in sides
+    ]
+    audit("evaluation.proposal_entered", by=by, obj=proposal, sides=[s.code for s in sides])
+    return evaluations
+
+
+@transaction.atomic
 def declare_ineligible(evaluation: ProposalEvaluation, *, by, reason: str) -> ProposalEvaluation:
     """The Side's officer declares the proposal ineligible for this Side: its open assignments end
     (access revoked) and the Side no longer assigns or ranks it."""

@@ -44,6 +44,8 @@ from .models import (
 )
 
 MEMBER_PERMS = ("view_proposal", "change_proposal")
+# Where a late-submission exception both Sides approved lets a proposal in.
+LATE_SUBMISSION_CALL_STATES = (CallState.OPEN, CallState.CLOSED, CallState.UNDER_EVALUATION)
 
 
 class EditConflict(Exception):
@@ -680,9 +682,15 @@ def submit_proposal(proposal: Proposal, *, by: User) -> Submission:
         late = None
         if now > call.deadline or call.state != CallState.OPEN:
             late = _usable_late_exception(locked, now)
-            if late is None or call.state not in (CallState.OPEN, CallState.CLOSED):
+            if late is None or call.state in (CallState.DRAFT, CallState.PUBLISHED):
                 raise ValidationError(
                     deadline_message(call, by) if now > call.deadline else _("This call is not open.")
+                )
+            # Closing moves the call straight on to evaluation: the exception still counts there,
+            # but not once the joint selection started (the ranked lists are final).
+            if call.state not in LATE_SUBMISSION_CALL_STATES:
+                raise ValidationError(
+                    _("The evaluation of this call has ended; a late submission is no longer possible.")
                 )
         submittable = EDITABLE_STATES | ({ProposalState.NOT_SUBMITTED} if late else set())
         if locked.state not in submittable:
@@ -725,6 +733,12 @@ def submit_proposal(proposal: Proposal, *, by: User) -> Submission:
                 # The call already closed: its officers see this proposal as they see the others.
                 for side in Side.objects.all():
                     grant("view_proposal", side_role_group(side, "officer"), locked, by=by)
+            if call.state == CallState.UNDER_EVALUATION:
+                # Its evaluation started without this proposal: it joins both Sides' lists now
+                # (a CLOSED call's start_evaluation takes it with the others).
+                from evaluation.services import enter_evaluation
+
+                enter_evaluation(locked, by=by)
             audit(
                 "proposal.late_submission",
                 by=by,
@@ -741,7 +755,7 @@ def submit_proposal(proposal: Proposal, *, by: User) -> Submission:
             event="proposal.submitted",
             dedupe_key=f"proposal-submitted-{locked.pk}-{version}",
         )
-    proposal.state = ProposalState.SUBMITTED
+    proposal.state = locked.state
     proposal.submitted_version = version
     submission.proposal = locked
     return submission

@@ -380,6 +380,104 @@ def test_a_late_submission_needs_both_sides_approval_and_is_logged_for_both(
         services.submit_proposal(ready_proposal, by=eu_researcher)
 
 
+def _closed_for_real(call):
+    """The deadline passes and the deadline task's service closes the call (which starts its
+    evaluation at once)."""
+    from calls import services as call_services
+
+    type(call).objects.filter(pk=call.pk).update(deadline=timezone.now() - dt.timedelta(seconds=1))
+    call.refresh_from_db()
+    call_services.close_call(call)
+    call.refresh_from_db()
+
+
+def _late_exception_both_sides_approved(proposal, eu_officer, jp_officer):
+    exception = services.request_late_exception(
+        proposal,
+        by=eu_officer,
+        reason="Portal outage 16:40-17:00 CET",
+        expires_at=timezone.now() + dt.timedelta(hours=2),
+    )
+    services.approve_late_exception(exception, by=eu_officer)
+    services.approve_late_exception(exception, by=jp_officer)
+    return exception
+
+
+def test_a_late_exception_still_counts_after_the_call_closed_and_the_proposal_enters_both_evaluations(
+    eu_researcher, eu_officer, jp_officer
+):
+    from evaluation.selectors import proposal_evaluations_for_user
+
+    call = make_call()
+    on_time = ready(call, eu_researcher, pi_suffix="a")
+    services.submit_proposal(on_time, by=eu_researcher)
+    late = ready(call, eu_researcher, pi_suffix="b")
+    _closed_for_real(call)
+    assert call.state == CallState.UNDER_EVALUATION
+    assert Proposal.objects.get(pk=late.pk).state == ProposalState.NOT_SUBMITTED
+    with pytest.raises(ValidationError, match="The deadline of this call was"):
+        services.submit_proposal(late, by=eu_researcher)  # no exception yet
+    exception = _late_exception_both_sides_approved(late, eu_officer, jp_officer)
+
+    submission = services.submit_proposal(late, by=eu_researcher)
+
+    assert submission.late_exception == exception and submission.version == 1
+    late.refresh_from_db()
+    assert late.state == ProposalState.UNDER_EVALUATION and late.submitted_version == 1
+    for officer in (eu_officer, jp_officer):
+        listed = proposal_evaluations_for_user(officer).filter(call_evaluation__call=call)
+        assert sorted(listed.values_list("proposal__number", flat=True)) == sorted(
+            [on_time.number, late.number]
+        )
+        assert proposals_for_user(officer, call).filter(pk=late.pk).exists()
+    assert AuditEntry.objects.filter(action="evaluation.proposal_entered", object_id=str(late.pk)).exists()
+
+
+def test_a_late_exception_cannot_let_a_proposal_in_once_the_joint_selection_started(
+    eu_researcher, eu_officer, jp_officer
+):
+    call = make_call()
+    late = ready(call, eu_researcher)
+    _closed_for_real(call)
+    _late_exception_both_sides_approved(late, eu_officer, jp_officer)
+    type(call).objects.filter(pk=call.pk).update(state=CallState.SELECTION)
+    with pytest.raises(ValidationError, match="no longer possible"):
+        services.submit_proposal(late, by=eu_researcher)
+    late.refresh_from_db()
+    assert late.state == ProposalState.NOT_SUBMITTED and not late.submissions.exists()
+
+
+def test_a_late_proposal_is_refused_once_a_side_released_its_consensus(eu_researcher, eu_officer, jp_officer):
+    from evaluation.models import CallEvaluation, ProposalEvaluation
+
+    call = make_call()
+    late = ready(call, eu_researcher)
+    _closed_for_real(call)
+    _late_exception_both_sides_approved(late, eu_officer, jp_officer)
+    CallEvaluation.objects.filter(call=call, side__code="JP").update(released_at=timezone.now())
+    with pytest.raises(ValidationError, match="JP Side has already released"):
+        services.submit_proposal(late, by=eu_researcher)
+    late.refresh_from_db()  # the whole submission rolled back
+    assert late.state == ProposalState.NOT_SUBMITTED and not late.submissions.exists()
+    assert not ProposalEvaluation.objects.filter(proposal=late).exists()
+
+
+def test_entering_evaluation_twice_makes_one_evaluation_per_side(eu_researcher, eu_officer, jp_officer):
+    from evaluation.models import ProposalEvaluation
+    from evaluation.services import enter_evaluation
+
+    call = make_call()
+    late = ready(call, eu_researcher)
+    _closed_for_real(call)
+    _late_exception_both_sides_approved(late, eu_officer, jp_officer)
+    services.submit_proposal(late, by=eu_researcher)
+    enter_evaluation(Proposal.objects.select_related("call").get(pk=late.pk))
+    assert sorted(ProposalEvaluation.objects.filter(proposal=late).values_list("side__code", flat=True)) == [
+        "EU",
+        "JP",
+    ]
+
+
 def test_a_researcher_cannot_request_a_late_exception(ready_proposal, eu_researcher):
     with pytest.raises(ValidationError):
         services.request_late_exception(

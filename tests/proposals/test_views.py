@@ -4,10 +4,11 @@ import pytest
 from django.urls import reverse
 
 from calls.enums import CallState
+from calls.models import Call
 from proposals import services
 from proposals.enums import ProposalState
 from proposals.models import Proposal
-from tests.factories import OrganisationFactory, make_user
+from tests.factories import OrganisationFactory, make_call, make_user
 from tests.proposals.conftest import ready, start
 
 
@@ -151,6 +152,41 @@ def test_submit_page_confirms_then_shows_the_receipt_and_its_pdf(
         and pdf["Content-Type"] == "application/pdf"
         and pdf.content.startswith(b"%PDF")
     )
+
+
+def test_after_a_real_close_the_submit_page_takes_a_late_exception_and_both_sides_evaluate_it(
+    client_eu_researcher, eu_researcher, eu_officer, jp_officer, client_for
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from calls import services as call_services
+    from evaluation.models import CallEvaluation
+
+    call = make_call()
+    proposal = ready(call, eu_researcher)
+    Call.objects.filter(pk=call.pk).update(deadline=timezone.now() - dt.timedelta(seconds=1))
+    call_services.close_call(Call.objects.get(pk=call.pk))
+    url = reverse("proposals:submit", args=[proposal.pk])
+    refused = client_eu_researcher.post(url, {"confirm": "on"})
+    assert refused.status_code == 200 and "The deadline of this call was" in refused.content.decode()
+    exception = services.request_late_exception(
+        proposal, by=eu_officer, reason="Outage", expires_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    services.approve_late_exception(exception, by=eu_officer)
+    services.approve_late_exception(exception, by=jp_officer)
+
+    response = client_eu_researcher.post(url, {"confirm": "on"}, follow=True)
+
+    submission = proposal.submissions.get()
+    assert response.redirect_chain[-1][0] == reverse("proposals:receipt", args=[proposal.pk, 1])
+    assert submission.sha256 in response.content.decode()
+    assert Proposal.objects.get(pk=proposal.pk).state == ProposalState.UNDER_EVALUATION
+    for officer in (eu_officer, jp_officer):
+        own = CallEvaluation.objects.get(call=call, side=officer.side)
+        page = client_for(officer).get(reverse("evaluation:call", args=[own.pk]))
+        assert page.status_code == 200 and proposal.number in page.content.decode()
 
 
 def test_withdraw_needs_confirmation(client_eu_researcher, eu_researcher, open_call):
