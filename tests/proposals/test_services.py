@@ -545,6 +545,32 @@ def test_the_same_pi_in_two_proposals_of_the_call_is_flagged(open_call, eu_resea
     }
 
 
+def test_a_pi_who_runs_a_project_is_flagged_in_a_proposal_of_the_call(
+    open_call, eu_researcher, jp_researcher
+):
+    from tests.reporting.helpers import make_project
+
+    project = make_project()
+    # The running project's PIs, typed differently there: the flag ignores case.
+    Partner.objects.filter(proposal=project.proposal, side__code="EU").update(
+        pi_email="AnnaRun@TU.example.de"
+    )
+    Partner.objects.filter(proposal=project.proposal, side__code="JP").update(
+        pi_email="yamadagone@u-tokyo.example.jp"
+    )
+    also_running = ready(open_call, eu_researcher, pi_suffix="run")  # annarun@tu.example.de
+    services.submit_proposal(also_running, by=eu_researcher)
+    ready(open_call, jp_researcher, pi_suffix="other")
+    withdrawn = ready(open_call, jp_researcher, pi_suffix="gone")
+    services.withdraw_proposal(withdrawn, by=jp_researcher)  # withdrawn proposals are not looked at
+
+    assert services.duplicate_pi_emails(open_call) == {"annarun@tu.example.de"}
+    # A list page asks only about its rows' e-mails: the same answer for the rows it shows.
+    rows = {"annarun@tu.example.de", "yamadarun@u-tokyo.example.jp", "annaother@tu.example.de"}
+    assert services.duplicate_pi_emails(open_call, among=rows) == {"annarun@tu.example.de"}
+    assert services.duplicate_pi_emails(open_call, among={"annaother@tu.example.de"}) == set()
+
+
 def test_the_database_refuses_to_change_a_frozen_submission(ready_proposal, eu_researcher):
     submission = services.submit_proposal(ready_proposal, by=eu_researcher)
     with pytest.raises(IntegrityError), transaction.atomic():

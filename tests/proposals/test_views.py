@@ -279,6 +279,34 @@ def test_officer_list_searches_japanese_text_and_flags_the_same_pi(
     assert html.count("Same PI elsewhere") == 2
 
 
+def test_officer_list_flags_a_pi_who_also_runs_a_project(client_eu_officer, eu_researcher, open_call):
+    import datetime as dt
+
+    from proposals.models import Partner
+    from tests.reporting.helpers import make_project
+
+    project = make_project()
+    Partner.objects.filter(proposal=project.proposal, side__code="JP").update(
+        pi_email="yamadarun@u-tokyo.example.jp"
+    )
+    flagged = ready(open_call, eu_researcher, pi_suffix="run")
+    clean = ready(open_call, eu_researcher, pi_suffix="new")
+    for p in (flagged, clean):
+        services.submit_proposal(p, by=eu_researcher)
+    type(open_call).objects.filter(pk=open_call.pk).update(
+        deadline=open_call.opens_at + dt.timedelta(hours=1)
+    )
+    _close(open_call)
+    html = client_eu_officer.get(reverse("proposals:call_list", args=[open_call.pk])).content.decode()
+    assert html.count("Same PI elsewhere") == 1
+    row = html[html.index(flagged.number) :].split("</tr>")[0]
+    assert "Same PI elsewhere" in row and "yamadarun@u-tokyo.example.jp" in row
+    detail = client_eu_officer.get(reverse("proposals:detail", args=[flagged.pk])).content.decode()
+    assert "also in another proposal or project" in detail
+    detail = client_eu_officer.get(reverse("proposals:detail", args=[clean.pk])).content.decode()
+    assert "also in another proposal or project" not in detail
+
+
 @pytest.mark.parametrize("n", [1, 5])
 def test_my_proposals_list_is_flat(
     client_eu_researcher, eu_researcher, open_call, n, django_assert_num_queries
