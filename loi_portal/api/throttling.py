@@ -8,6 +8,7 @@ import logging
 
 import redis.exceptions
 from rest_framework import throttling
+from rest_framework.settings import api_settings
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,12 @@ CACHE_CONNECTION_ERRORS = (
 class FailOpenThrottleMixin:
     """Allows the request, with a warning in the log, when the cache holding the counters is away:
     a short spell without rate limits is better than refusing every API call."""
+
+    @property
+    def THROTTLE_RATES(self):  # DRF's attribute name
+        # DRF copies the rates into the class when it is imported; read them per request instead, so
+        # that a changed setting (a test, a settings override) is the one in force.
+        return api_settings.DEFAULT_THROTTLE_RATES
 
     def allow_request(self, request, view):
         try:

@@ -1,5 +1,6 @@
-"""The API's rate limits: an unreachable cache (Redis, which holds the counters) lets requests through
-instead of failing every API call with a 500."""
+"""The API's rate limits: anonymous and signed-in callers get a 429 in JSON with Retry-After once over
+their rate, and an unreachable cache (Redis, which holds the counters) lets requests through instead
+of failing every API call with a 500."""
 
 import logging
 
@@ -27,6 +28,42 @@ def _token_client(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return client
+
+
+@pytest.fixture
+def low_rates(settings):
+    """Two anonymous and three signed-in requests a minute, counted in a cache of this test's own."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle-test"}
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "3/minute"},
+    }
+    cache.clear()
+
+
+def _assert_throttled(response):
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/json"
+    assert "throttled" in response.json()["detail"]
+    assert int(response["Retry-After"]) > 0
+
+
+def test_anonymous_caller_over_the_rate_gets_429_json_with_retry_after(low_rates):
+    client = APIClient()
+    url = reverse("api:side-list")
+    assert [client.get(url).status_code for _ in range(2)] == [200, 200]
+    _assert_throttled(client.get(url))
+
+
+def test_signed_in_caller_over_the_rate_gets_429_and_another_user_is_not_held_up(low_rates):
+    first, second = make_user("EU", "researcher"), make_user("JP", "researcher")
+    url = reverse("api:side-list")
+    client = _token_client(first)
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    _assert_throttled(client.get(url))
+    assert _token_client(second).get(url).status_code == 200
 
 
 def test_with_redis_unreachable_the_api_answers_and_a_submission_goes_through(settings, caplog):
