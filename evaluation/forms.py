@@ -200,6 +200,10 @@ class FundingForm(PortalFormMixin, forms.Form):
         return to_minor(self.cleaned_data["amount"], self.currency)
 
 
+class WithdrawFundingForm(PortalFormMixin, forms.Form):
+    decision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
 class ReviewRequestForm(PortalFormMixin, forms.Form):
     side = forms.ModelChoiceField(label=_("Side concerned"), queryset=None)
     text = forms.CharField(

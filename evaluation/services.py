@@ -858,7 +858,12 @@ def selectable(proposal: Proposal) -> bool:
 @transaction.atomic
 def record_selection(entry: SelectionEntry, outcome: str, *, by, note: str | None = None) -> SelectionEntry:
     """An officer of either Side records the outcome of one proposal. Any change withdraws the list's
-    approvals (they were of the previous content)."""
+    approvals (they were of the previous content).
+
+    The outcome of a proposal with funding decisions does not change: each Side decides its own
+    funding, so the Side that funded withdraws it first (``withdraw_funding``) rather than the
+    portal dropping it behind that Side's back. The list row is locked, as in ``record_funding``, so
+    a funding decision and an outcome change cannot cross."""
     selection = SelectionList.objects.select_for_update().get(pk=entry.selection_id)
     entry = SelectionEntry.objects.select_related("proposal").get(pk=entry.pk)
     if not (by.is_authenticated and by.side_id and by.is_officer):
@@ -875,13 +880,20 @@ def record_selection(entry: SelectionEntry, outcome: str, *, by, note: str | Non
                 )
             }
         )
-    if (
-        entry.outcome == SelectionOutcome.SELECTED
-        and outcome != SelectionOutcome.SELECTED
-        and FundingDecision.objects.filter(proposal=entry.proposal).exists()
-    ):
-        raise ValidationError({"outcome": _("Funding has been decided for this proposal; remove it first.")})
     changed = entry.outcome != outcome
+    funded_by = sorted(
+        set(FundingDecision.objects.filter(proposal=entry.proposal).values_list("side__code", flat=True))
+    )
+    if changed and funded_by:
+        raise ValidationError(
+            {
+                "outcome": _(
+                    "The %(sides)s Side has decided funding for this proposal; withdraw the funding first "
+                    "(on the funding page of the call), then change the outcome."
+                )
+                % {"sides": ", ".join(funded_by)}
+            }
+        )
     entry.outcome = outcome
     if note is not None:
         entry.note = note
@@ -1009,12 +1021,31 @@ def budget_figures(call, side) -> dict:
 def record_funding(partner: Partner, amount_minor: int, *, by, note: str = "") -> FundingDecision:
     """The partner's Side funds its own participant of a selected proposal: in the Side's minor unit,
     never above the request, never beyond the Side's budget for the call. The budget row is locked,
-    so two concurrent decisions cannot overshoot."""
+    so two concurrent decisions cannot overshoot.
+
+    Selected means in the joint selection list as it is in effect now: the list's current content
+    approved by both Sides with this proposal's entry SELECTED. While a changed list waits for the
+    approvals again, nothing is funded (the change may be the de-selection of this very proposal).
+    The list row is locked first, so that ``record_selection`` cannot change the entry meanwhile."""
     partner = Partner.objects.select_related("proposal__call", "side").get(pk=partner.pk)
     proposal = partner.proposal
     _require_officer(by, partner.side_id)
-    selection = SelectionList.objects.filter(call_id=proposal.call_id).first()
-    if selection is None or not selection.effective_hash or proposal.state != ProposalState.SELECTED:
+    selection = SelectionList.objects.select_for_update().filter(call_id=proposal.call_id).first()
+    if selection is None or not selection.effective_hash:
+        raise ValidationError(_("Only participants of selected proposals are funded."))
+    if not selection_state(selection)["in_effect"]:
+        raise ValidationError(
+            _(
+                "The joint selection list has changed since it took effect; both Sides approve it again "
+                "before funding is decided."
+            )
+        )
+    entry = selection.entries.filter(proposal=proposal).first()
+    if (
+        entry is None
+        or entry.outcome != SelectionOutcome.SELECTED
+        or proposal.state != ProposalState.SELECTED
+    ):
         raise ValidationError(_("Only participants of selected proposals are funded."))
     budget = CallBudget.objects.select_for_update().get(call_id=proposal.call_id, side_id=partner.side_id)
     try:
@@ -1065,6 +1096,32 @@ def record_funding(partner: Partner, amount_minor: int, *, by, note: str = "") -
         decision.save()
     audit("evaluation.funding", by=by, obj=decision, sides=[partner.side.code], amount_minor=amount)
     return decision
+
+
+@transaction.atomic
+def withdraw_funding(decision: FundingDecision, *, by) -> None:
+    """The Side's officer withdraws its funding decision on one of its participants: the amount no
+    longer counts against the Side's budget, and the proposal's outcome may change again. Refused once
+    the proposal is a project (its funding was copied there)."""
+    from reporting.models import Project  # reporting builds on the evaluation, not the other way
+
+    # The same locks and order as record_funding: the list, then the budget.
+    SelectionList.objects.select_for_update().filter(call_id=decision.call_id).first()
+    decision = FundingDecision.objects.select_related("side", "partner").filter(pk=decision.pk).first()
+    if decision is None:
+        raise ValidationError(_("This funding decision has already been withdrawn."))
+    _require_officer(by, decision.side_id)
+    CallBudget.objects.select_for_update().get(call_id=decision.call_id, side_id=decision.side_id)
+    if Project.objects.filter(proposal_id=decision.proposal_id).exists():
+        raise ValidationError(_("This proposal is already a project; its funding is managed there."))
+    audit(
+        "evaluation.funding.withdraw",
+        by=by,
+        obj=decision,
+        sides=[decision.side.code],
+        amount_minor=decision.amount_minor,
+    )
+    decision.delete()
 
 
 def _format(minor: int, currency: str) -> str:

@@ -32,6 +32,7 @@ from .forms import (
     ReviewRequestForm,
     SelectionEntryForm,
     SettingsForm,
+    WithdrawFundingForm,
     apply_errors,
 )
 from .models import CallEvaluation, ProposalEvaluation, Review, SelectionList
@@ -511,6 +512,20 @@ def funding(request, call_pk):
     )
     call = selection_list.call
     side = request.user.side
+    if request.method == "POST" and request.POST.get("action") == "withdraw":
+        withdraw_form = WithdrawFundingForm(request.POST)
+        if not withdraw_form.is_valid():
+            raise Http404
+        decision = get_object_or_404(
+            selectors.funding_decisions_for_user(request.user).filter(call=call, side_id=side.pk),
+            pk=withdraw_form.cleaned_data["decision"],
+        )
+        try:
+            services.withdraw_funding(decision, by=request.user)
+            messages.success(request, _("Funding decision withdrawn."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("evaluation:funding", call_pk)
     form = FundingForm(request.POST or None, currency=side.currency)
     if request.method == "POST" and form.is_valid():
         partner = get_object_or_404(

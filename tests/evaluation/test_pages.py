@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from evaluation import demo, services
 from evaluation.enums import AssignmentState, ReviewState, SelectionOutcome
-from evaluation.models import Assignment, CallEvaluation, Review, SelectionList
+from evaluation.models import Assignment, CallEvaluation, FundingDecision, Review, SelectionList
 from loi_portal import demo as portal_demo
 from tests.factories import (
     make_assignment,
@@ -205,3 +205,48 @@ def test_demo_gives_every_role_something_and_runs_twice():
     for name in ("eu_evaluator1", "jp_evaluator1"):
         assert Assignment.objects.filter(evaluator=ctx["users"][name]).exists()
     assert Review.objects.filter(state=ReviewState.SUBMITTED).exists()
+
+
+def test_funded_outcome_changes_after_the_side_withdraws_its_funding_on_the_page(
+    evaluated_call, eu_officer, jp_officer, client_for
+):
+    for p in evaluated_call.proposals.all():
+        make_final_consensus(side_evaluation(p, "EU"), EU_PASS, officer=eu_officer)
+        make_final_consensus(side_evaluation(p, "JP"), JP_PASS, officer=jp_officer)
+    for ce in CallEvaluation.objects.filter(call=evaluated_call):
+        services.release_consensus(ce, by=eu_officer if ce.side.code == "EU" else jp_officer)
+    selection = SelectionList.objects.get(call=evaluated_call)
+    for entry in selection.entries.all():
+        services.record_selection(entry, SelectionOutcome.SELECTED, by=eu_officer)
+    services.approve_selection(selection, by=eu_officer)
+    services.approve_selection(selection, by=jp_officer)
+    entry = selection.entries.order_by("proposal__number").first()
+    decision = services.record_funding(
+        entry.proposal.partners.get(side__code="JP"), 40_000_000, by=jp_officer
+    )
+    eu, jp = client_for(eu_officer), client_for(jp_officer)
+    selection_url = reverse("evaluation:selection", args=[evaluated_call.pk])
+    refused = eu.post(
+        selection_url,
+        {"action": "outcome", "entry": entry.pk, "outcome": SelectionOutcome.NOT_SELECTED},
+        follow=True,
+    )
+    assert "withdraw the funding first" in refused.content.decode()
+    entry.refresh_from_db()
+    assert entry.outcome == SelectionOutcome.SELECTED
+    funding_url = reverse("evaluation:funding", args=[evaluated_call.pk])
+    assert "Withdraw the decision" in jp.get(funding_url).content.decode()
+    # The other Side's decision is not the EU officer's to withdraw; a malformed id is no 500 either.
+    assert eu.post(funding_url, {"action": "withdraw", "decision": decision.pk}).status_code == 404
+    assert eu.post(funding_url, {"action": "withdraw", "decision": "x"}).status_code == 404
+    jp.post(funding_url, {"action": "withdraw", "decision": decision.pk})
+    assert not FundingDecision.objects.filter(pk=decision.pk).exists()
+    eu.post(selection_url, {"action": "outcome", "entry": entry.pk, "outcome": SelectionOutcome.NOT_SELECTED})
+    entry.refresh_from_db()
+    assert entry.outcome == SelectionOutcome.NOT_SELECTED
+    # While the changed list waits for both approvals, the page refuses funding with the reason.
+    other = selection.entries.exclude(pk=entry.pk).get()
+    waiting = jp.post(
+        funding_url, {"partner": other.proposal.partners.get(side__code="JP").pk, "amount": "1"}
+    )
+    assert "approve it again" in waiting.content.decode()

@@ -441,6 +441,56 @@ def test_only_selected_proposals_are_funded(evaluated_call, eu_officer, jp_offic
     assert not FundingDecision.objects.exists()
 
 
+def test_no_funding_while_a_changed_list_waits_for_approval(selected_call, eu_officer, jp_officer):
+    """The repro of the review: an entry changed to not selected, its partner funded while the list
+    waits for both approvals again, then both approve. The funding is refused, so the proposal ends
+    not selected with nothing counted against the Side's budget."""
+    selection = SelectionList.objects.get(call=selected_call)
+    entry = selection.entries.order_by("proposal__number").first()
+    partner = entry.proposal.partners.get(side__code="EU")
+    services.record_selection(entry, SelectionOutcome.NOT_SELECTED, by=jp_officer)
+    entry.proposal.refresh_from_db()
+    assert entry.proposal.state == ProposalState.SELECTED  # the earlier list is still the one applied
+    with pytest.raises(ValidationError) as exc:
+        services.record_funding(partner, 10_000_000, by=eu_officer)
+    assert "approve it again" in exc.value.messages[0]
+    services.approve_selection(selection, by=eu_officer)
+    services.approve_selection(selection, by=jp_officer)
+    entry.proposal.refresh_from_db()
+    assert entry.proposal.state == ProposalState.NOT_SELECTED
+    assert not FundingDecision.objects.filter(proposal=entry.proposal).exists()
+    assert services.budget_figures(selected_call, partner.side)["committed"] == 0
+    with pytest.raises(ValidationError):
+        services.record_funding(partner, 10_000_000, by=eu_officer)
+
+
+def test_outcome_of_a_funded_proposal_changes_only_after_the_funding_is_withdrawn(
+    selected_call, eu_officer, jp_officer
+):
+    selection = SelectionList.objects.get(call=selected_call)
+    entry = selection.entries.order_by("proposal__number").first()
+    jp_partner = entry.proposal.partners.get(side__code="JP")
+    decision = services.record_funding(jp_partner, 40_000_000, by=jp_officer)
+    # The EU officer may not change it either: the JP Side's funding stands until the JP Side withdraws.
+    for officer, outcome in (
+        (eu_officer, SelectionOutcome.NOT_SELECTED),
+        (jp_officer, SelectionOutcome.RESERVE),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            services.record_selection(entry, outcome, by=officer)
+        assert "withdraw the funding first" in exc.value.message_dict["outcome"][0]
+    entry.refresh_from_db()
+    assert entry.outcome == SelectionOutcome.SELECTED
+    with pytest.raises(ValidationError):  # only the partner's own Side withdraws
+        services.withdraw_funding(decision, by=eu_officer)
+    services.withdraw_funding(decision, by=jp_officer)
+    assert not FundingDecision.objects.filter(pk=decision.pk).exists()
+    assert services.budget_figures(selected_call, jp_partner.side)["committed"] == 0
+    services.record_selection(entry, SelectionOutcome.NOT_SELECTED, by=eu_officer)
+    entry.refresh_from_db()
+    assert entry.outcome == SelectionOutcome.NOT_SELECTED
+
+
 # -- applicants ----------------------------------------------------------------------------------------
 
 
