@@ -9,7 +9,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.urls import reverse
 
 from loi_portal.models import AuditEntry
-from proposals.annexes import use_annex_upload_handler
+from proposals.annexes import too_large_message, use_annex_upload_handler
 from proposals.models import Annex
 from tests.factories import make_call
 from tests.proposals import pdfs
@@ -147,6 +147,100 @@ def test_an_upload_that_lies_about_its_length_stops_at_the_limit(settings):
     assert "file" not in request.FILES
     assert handler.too_large
     assert stream.read_bytes <= settings.ANNEX_MAX_BYTES + 128 * 1024
+
+
+GIB = 1024**3
+
+
+def _post_streamed(client, url, *, declared: int, fields: dict, **headers):
+    """POST a multipart body that announces ``declared`` bytes and streams a file of that size
+    (after ``fields``) through the whole Django stack, counting what the server reads."""
+    boundary = "BoUnDaRy"
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n%PDF-1.7\n"
+    )
+    stream = CountingStream(head.encode(), declared)
+    content_type = f"multipart/form-data; boundary={boundary}"
+    response = client.generic(
+        "POST",
+        url,
+        content_type=content_type,  # DRF's test client takes it from here, Django's from the environ
+        headers=headers,
+        **{
+            "CONTENT_TYPE": content_type,
+            "CONTENT_LENGTH": str(declared),
+            "wsgi.input": io.BufferedReader(stream, buffer_size=64 * 1024),
+        },
+    )
+    return response, stream
+
+
+# (declared length, ANNEX_MAX_BYTES, most the server may read). A 2 GB request is refused on its
+# announced length after the first buffered block; one that announces no more than the limit plus
+# the form's overhead is cut off once its file passes the limit (it is small anyway: no bound).
+OVERSIZED = pytest.mark.parametrize(
+    ("declared", "limit", "read_at_most"),
+    [(2 * GIB, 10 * 1024 * 1024, 1024 * 1024), (256 * 1024 + 60 * 1024, 256 * 1024, None)],
+    ids=["announces-2GB", "streams-past-the-limit"],
+)
+
+
+@OVERSIZED
+def test_an_oversized_upload_to_the_annex_page_is_a_form_error_and_reads_little(
+    client_eu_researcher, draft, settings, declared, limit, read_at_most
+):
+    settings.ANNEX_MAX_BYTES = limit
+    url = reverse("proposals:annexes", args=[draft.pk])
+    response, stream = _post_streamed(
+        client_eu_researcher, url, declared=declared, fields={"kind": "technical"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [too_large_message()]
+    assert "larger than the limit" in response.content.decode()
+    assert read_at_most is None or stream.read_bytes <= read_at_most
+    assert not Annex.objects.exists() and _stored_files(settings) == []
+
+
+@OVERSIZED
+def test_an_oversized_upload_from_the_annex_page_script_is_a_400_on_the_file(
+    client_eu_researcher, draft, settings, declared, limit, read_at_most
+):
+    settings.ANNEX_MAX_BYTES = limit
+    url = reverse("proposals:annexes", args=[draft.pk])
+    response, stream = _post_streamed(
+        client_eu_researcher, url, declared=declared, fields={"kind": "technical"}, accept="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["file"] == [too_large_message()]
+    assert read_at_most is None or stream.read_bytes <= read_at_most
+    assert not Annex.objects.exists() and _stored_files(settings) == []
+
+
+@OVERSIZED
+def test_an_oversized_api_upload_is_a_400_on_the_file_and_reads_little(
+    eu_researcher, draft, settings, declared, limit, read_at_most
+):
+    from rest_framework.test import APIClient
+
+    settings.ANNEX_MAX_BYTES = limit
+    client = APIClient()
+    client.force_authenticate(eu_researcher)
+    response, stream = _post_streamed(
+        client,
+        reverse("api:annex-list"),
+        declared=declared,
+        fields={"proposal": draft.pk, "kind": "technical"},
+        accept="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"file": [too_large_message()]}
+    assert read_at_most is None or stream.read_bytes <= read_at_most
+    assert not Annex.objects.exists() and _stored_files(settings) == []
 
 
 def test_the_page_limit_is_checked_on_upload(client_eu_researcher, eu_researcher, settings):
