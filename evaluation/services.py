@@ -11,7 +11,6 @@ evaluation starts)."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from decimal import Decimal, InvalidOperation
 
@@ -21,8 +20,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.enums import CallState
+from calls.enums import ALLOWED_TRANSITIONS, CallState
 from calls.models import CallBudget, PlanSideTerms
+from calls.services import transition_call
+from loi_portal import governance
 from loi_portal.enums import Role
 from loi_portal.models import Side, User, content_hash
 from loi_portal.notifications import notify
@@ -763,14 +764,9 @@ def release_blockers(call_evaluation: CallEvaluation) -> list[ProposalEvaluation
 
 
 def _transition_call(call, to, *, by, reason: str) -> None:
-    """Move the call on through the calls capability's transition, when it exists and allows it."""
-    try:
-        transition_call = importlib.import_module("calls.services").transition_call
-    except (ImportError, AttributeError):
-        return
+    """Move the call on through the calls app's transition, when its table allows the step from the
+    call's current state (a call already moved on is left alone)."""
     call.refresh_from_db(fields=["state"])
-    from calls.enums import ALLOWED_TRANSITIONS
-
     if to not in ALLOWED_TRANSITIONS.get(call.state, set()):
         return
     transition_call(call, to, by=by, reason=reason)
@@ -986,14 +982,11 @@ def selection_state(selection: SelectionList) -> dict:
 
 
 def open_divergence(proposal: Proposal, *, by, subject: str, description: str = ""):
-    """An officer opens a divergence of opinion between the Sides with the proposal attached, through
-    the governance capability (``loi_portal.governance.open_divergence``)."""
+    """An officer opens a divergence of opinion between the Sides with the proposal attached
+    (``loi_portal.governance.open_divergence``)."""
     if not (by.is_authenticated and by.side_id and by.is_officer):
         raise ValidationError(_("Only a programme officer can open a divergence of opinion."))
-    opener = getattr(importlib.import_module("loi_portal.governance"), "open_divergence", None)
-    if opener is None:
-        raise ValidationError(_("Divergences of opinion cannot be recorded in the portal yet."))
-    return opener(subject, by=by, linked=[proposal], description=description)
+    return governance.open_divergence(subject, by=by, linked=[proposal], description=description)
 
 
 # -- funding -----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from calls.enums import CallState
 from evaluation import services
 from evaluation.enums import SelectionOutcome
 from evaluation.models import CallEvaluation, FundingDecision, ProposalEvaluation, SelectionList
+from loi_portal.governance_models import Divergence, DivergenceLink
 from proposals.enums import ProposalState
 from tests.factories import (
     make_assignment,
@@ -91,11 +92,6 @@ def test_starting_evaluation_through_the_calls_transition_then_selection_moves_t
 
 @pytest.mark.django_db
 def test_officer_opens_a_divergence_with_the_proposal_attached(eu_officer, jp_officer, client_for):
-    governance = pytest.importorskip("loi_portal.governance")
-    if not hasattr(governance, "open_divergence"):
-        pytest.skip("the governance capability has no divergences yet")
-    from loi_portal.governance_models import DivergenceLink
-
     call, (proposal,) = make_call_in_evaluation(1)
     make_final_consensus(side_evaluation(proposal, "EU"), EU_PASS, officer=eu_officer)
     make_final_consensus(side_evaluation(proposal, "JP"), JP_PASS, officer=jp_officer)
@@ -105,7 +101,8 @@ def test_officer_opens_a_divergence_with_the_proposal_attached(eu_officer, jp_of
         reverse("evaluation:selection", args=[call.pk]),
         {"action": "divergence", "proposal": proposal.pk, "subject": "JP wishes to select, EU does not"},
     )
-    assert DivergenceLink.objects.filter(object_id=proposal.pk, content_type__model="proposal").exists()
+    link = DivergenceLink.objects.get(object_id=proposal.pk, content_type__model="proposal")
+    assert Divergence.objects.get(pk=link.divergence_id).subject == "JP wishes to select, EU does not"
     with pytest.raises(ValidationError):
         services.open_divergence(proposal, by=make_user("JP", "evaluator"), subject="Not an officer")
 
