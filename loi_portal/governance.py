@@ -133,6 +133,18 @@ def record_notification_receipt(signature: Signature, *, received_on: dt.date, b
 # -- discontinuation ---------------------------------------------------------------------------------
 
 
+def _checked_document(document):
+    """A signed document, checked by content like every upload (proposals/annexes.py); refused on
+    the ``document`` field before anything is stored. Stored under a generated name."""
+    if not document:
+        return ""
+    from proposals.annexes import checked_pdf
+
+    checked_pdf(document, field="document")
+    document.seek(0)
+    return document
+
+
 @transaction.atomic
 def give_discontinuation_notice(
     *, given_on: dt.date, text: str, by, document=None, sensitivity: str | None = None
@@ -143,7 +155,7 @@ def give_discontinuation_notice(
     if not text.strip():
         raise ValidationError({"text": _("Write the text of the notice.")})
     notice = DiscontinuationNotice(
-        side=by.side, given_on=given_on, text=text, document=document or "", recorded_by=by
+        side=by.side, given_on=given_on, text=text, document=_checked_document(document), recorded_by=by
     )
     if sensitivity:
         notice.sensitivity = sensitivity
@@ -174,7 +186,11 @@ def propose_discontinuation_decision(
     if not text.strip():
         raise ValidationError({"text": _("Write the text of the decision.")})
     decision = DiscontinuationDecision(
-        notice=notice, effective_on=effective_on, text=text, document=document or "", proposed_by=by
+        notice=notice,
+        effective_on=effective_on,
+        text=text,
+        document=_checked_document(document),
+        proposed_by=by,
     )
     decision.full_clean()
     decision.save()
@@ -337,6 +353,7 @@ def record_disclosure_permission(
         errors["permission_text"] = _("Copy the text of the permission or upload the signed document.")
     if errors:
         raise ValidationError(errors)
+    document = _checked_document(document)
     permission = DisclosurePermission(
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,
@@ -347,7 +364,7 @@ def record_disclosure_permission(
         third_party=third_party.strip() if audience == DisclosureAudience.THIRD_PARTY else "",
         permitted_on=permitted_on,
         permission_text=permission_text,
-        document=document or "",
+        document=document,
         recorded_by=by,
     )
     permission.full_clean()

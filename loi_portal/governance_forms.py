@@ -46,24 +46,11 @@ def find_object(kind: str, identifier: str):
     return manager.filter(pk=int(identifier)).first() if identifier.isdigit() else None
 
 
-def _clean_pdf(upload):
-    if upload and not upload.read(5).startswith(b"%PDF"):
-        raise forms.ValidationError(_("Upload a PDF file."))
-    if upload:
-        upload.seek(0)
-    return upload
-
-
-class PdfCleanMixin:
-    def clean_document(self):
-        return _clean_pdf(self.cleaned_data.get("document"))
-
-
 class SignatureReceiptForm(PortalFormMixin, forms.Form):
     notification_received_on = forms.DateField(label=_("Notification of signature received on"), widget=DATE)
 
 
-class DiscontinuationNoticeForm(PdfCleanMixin, PortalFormMixin, forms.Form):
+class DiscontinuationNoticeForm(PortalFormMixin, forms.Form):
     given_on = forms.DateField(label=_("Date of the written notice"), widget=DATE)
     text = forms.CharField(label=_("Text of the notice"), widget=forms.Textarea(attrs={"rows": 6}))
     document = forms.FileField(label=_("Signed notice (PDF)"), required=False)
@@ -75,7 +62,7 @@ class DiscontinuationNoticeForm(PdfCleanMixin, PortalFormMixin, forms.Form):
     )
 
 
-class DiscontinuationDecisionForm(PdfCleanMixin, PortalFormMixin, forms.Form):
+class DiscontinuationDecisionForm(PortalFormMixin, forms.Form):
     effective_on = forms.DateField(label=_("Agreed effective date"), widget=DATE)
     text = forms.CharField(label=_("Text of the mutual decision"), widget=forms.Textarea(attrs={"rows": 5}))
     document = forms.FileField(label=_("Signed decision (PDF)"), required=False)
@@ -128,7 +115,7 @@ class ResolutionForm(PortalFormMixin, forms.Form):
     resolved_on = forms.DateField(label=_("Resolved on"), widget=DATE)
 
 
-class DisclosureForm(PdfCleanMixin, PortalFormMixin, forms.Form):
+class DisclosureForm(PortalFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind of record"), choices=DISCLOSABLE_KINDS)
     identifier = forms.CharField(
         label=_("Number of the record"),

@@ -4,6 +4,7 @@ divergences of opinion, and the disclosure register (the letter, sections III an
 Imported at the bottom of ``loi_portal/models.py``; every write goes through ``loi_portal/governance.py``."""
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -88,7 +89,9 @@ class Signature(models.Model):
 
 
 def governance_upload_to(instance, filename: str) -> str:
-    return f"governance/{instance._meta.model_name}/{dt.date.today():%Y/%m}/{filename}"
+    # Generated names: the uploader's file name is never used on disk (it is checked by content in
+    # loi_portal.governance, like every upload).
+    return f"governance/{instance._meta.model_name}/{dt.date.today():%Y/%m}/{uuid.uuid4().hex}.pdf"
 
 
 PDF_ONLY = [FileExtensionValidator(["pdf"])]

@@ -4,7 +4,6 @@ confidential material is audited."""
 
 import csv
 import datetime as dt
-import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from loi_portal.forms import add_service_errors as _apply_errors
+from proposals.annexes import accepts_pdf_upload, too_large_message, upload_too_large
 
 from . import governance, selectors
 from .governance_forms import (
@@ -53,6 +53,12 @@ def _officer_only(user):
         raise Http404
 
 
+def _refuse_too_large(form) -> None:
+    # The upload was stopped at the size limit, so the form has no file and maybe not all fields.
+    form.is_valid()
+    form.add_error("document", too_large_message())
+
+
 def _download(request, obj, field_name: str, action: str):
     document = getattr(obj, field_name)
     if not document:
@@ -61,7 +67,8 @@ def _download(request, obj, field_name: str, action: str):
     return FileResponse(
         document.open("rb"),
         as_attachment=True,
-        filename=os.path.basename(document.name),
+        # Stored under a generated name; the download is named after the record.
+        filename=f"{obj._meta.model_name}-{obj.pk}.pdf",
         content_type="application/pdf",
     )
 
@@ -133,10 +140,13 @@ def discontinuation(request):
 
 
 @login_required
+@accepts_pdf_upload
 def notice_new(request):
     _officer_only(request.user)
     form = DiscontinuationNoticeForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if upload_too_large(request):
+        _refuse_too_large(form)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             notice = governance.give_discontinuation_notice(
@@ -181,11 +191,14 @@ def notice_document(request, pk):
 
 
 @login_required
+@accepts_pdf_upload
 def decision_new(request, pk):
     _officer_only(request.user)
     notice = get_object_or_404(selectors.discontinuation_notices_for_user(request.user), pk=pk)
     form = DiscontinuationDecisionForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if upload_too_large(request):
+        _refuse_too_large(form)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             governance.propose_discontinuation_decision(
@@ -353,10 +366,13 @@ def disclosure_list(request):
 
 
 @login_required
+@accepts_pdf_upload
 def disclosure_new(request):
     _officer_only(request.user)
     form = DisclosureForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if upload_too_large(request):
+        _refuse_too_large(form)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             permission = governance.record_disclosure_permission(

@@ -14,6 +14,7 @@ import os
 import warnings
 import zlib
 from dataclasses import dataclass
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 # A few kilobytes of form fields travel with the file; a request announcing more than the file limit
 # plus this is refused before its body is read.
@@ -104,6 +106,38 @@ def use_annex_upload_handler(request) -> AnnexUploadHandler:
     handler = AnnexUploadHandler(request)
     request.upload_handlers = [handler]
     return handler
+
+
+def accepts_pdf_upload(view):
+    """Decorate a page that takes a PDF upload with the annex handler, installed before the body is
+    read (hence the CSRF check inside, once the handler is in place). The view then asks
+    ``upload_too_large(request)`` before it looks at the form: a stopped upload has no file."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST":
+            request.pdf_upload_handler = use_annex_upload_handler(request)
+        return csrf_protect(view)(request, *args, **kwargs)
+
+    return wrapper
+
+
+def upload_too_large(request) -> bool:
+    handler = getattr(request, "pdf_upload_handler", None)
+    if handler is None:
+        return False
+    request.POST  # noqa: B018 (parses the body, through the handler, if nothing has yet)
+    return handler.too_large
+
+
+def checked_pdf(file, *, field: str = "file") -> PdfFacts:
+    """``inspect_pdf`` with its refusal put on the form field ``field``: every upload of the portal
+    (annexes, call documents, report attachments, governance documents) passes this one check."""
+    try:
+        return inspect_pdf(file)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
 
 
 def sha256_of(file) -> str:

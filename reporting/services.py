@@ -8,11 +8,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
-import io
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,7 +51,6 @@ DEFAULT_DURATION_MONTHS = 36
 # Reports are due this many days after the end of their period, at noon UTC (evening in Tokyo,
 # lunchtime in Brussels), so both Sides' coordinators have the same working day to finish.
 REPORT_DUE_AFTER_DAYS = 60
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -280,40 +278,34 @@ def remove_activity(activity: ReportActivity, *, by) -> None:
     audit("report.activity.remove", by=by, obj=locked)
 
 
-def validate_pdf(data: bytes) -> int:
-    """Refuse anything that is not a readable PDF within the size limit; returns its page count."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"file": [_("The file is larger than 20 MB.")]})
-    if not data.startswith(b"%PDF-"):
-        raise ValidationError({"file": [_("The file is not a PDF.")]})
-    try:
-        pages = len(PdfReader(io.BytesIO(data)).pages)
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise ValidationError({"file": [_("The PDF cannot be read.")]}) from exc
-    if pages == 0:
-        raise ValidationError({"file": [_("The PDF has no pages.")]})
-    return pages
-
-
-@transaction.atomic
 def add_attachment(report: PeriodicReport, uploaded, *, by) -> ReportAttachment:
-    locked = _lock_draft(report, by=by)
-    data = uploaded.read()
-    validate_pdf(data)
-    attachment = ReportAttachment(
-        report=locked,
-        original_name=(getattr(uploaded, "name", "") or "attachment.pdf")[:255],
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by=by,
-    )
-    attachment.file.save("attachment.pdf", ContentFile(data), save=False)
-    attachment.save()
-    _touch(locked)
-    audit("report.attachment.add", by=by, obj=locked, sha256=attachment.sha256)
+    """Attach a PDF to a draft report after the checks every upload passes (proposals/annexes.py:
+    by content, no active content, embedded files, encryption or compression bomb, within the size
+    limit), stored under a generated name. On any refusal nothing is kept: no row, no file."""
+    from proposals.annexes import checked_pdf
+
+    facts = checked_pdf(uploaded)
+    stored_name = None
+    try:
+        with transaction.atomic():
+            locked = _lock_draft(report, by=by)
+            attachment = ReportAttachment(
+                report=locked,
+                original_name=(getattr(uploaded, "name", "") or "attachment.pdf").rsplit("/", 1)[-1][:255],
+                size=facts.size,
+                sha256=facts.sha256,
+                uploaded_by=by,
+            )
+            uploaded.seek(0)
+            attachment.file.save("attachment.pdf", File(uploaded), save=False)
+            stored_name = attachment.file.name
+            attachment.save()
+            _touch(locked)
+            audit("report.attachment.add", by=by, obj=locked, sha256=attachment.sha256)
+    except BaseException:
+        if stored_name:
+            ReportAttachment.file.field.storage.delete(stored_name)
+        raise
     return attachment
 
 

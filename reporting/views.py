@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from loi_portal.api.exceptions import Conflict
 from loi_portal.forms import add_service_errors as _apply_errors
+from proposals.annexes import accepts_pdf_upload, too_large_message, upload_too_large
 
 from . import charts, permissions, selectors, services
 from .enums import ExportKind
@@ -132,6 +133,7 @@ def report_detail(request, pk):
 
 
 @login_required
+@accepts_pdf_upload
 def report_edit(request, pk):
     report = _report(request, pk)
     if not permissions.can_edit_report(request.user, report):
@@ -140,7 +142,13 @@ def report_edit(request, pk):
     result_form = ResultForm(prefix="result")
     activity_form = ActivityForm(prefix="activity")
     attachment_form = AttachmentForm(prefix="attachment")
-    if request.method == "POST":
+    if request.method == "POST" and upload_too_large(request):
+        # The upload was stopped at the size limit: nothing after the file was read.
+        attachment_form = AttachmentForm(request.POST, prefix="attachment")
+        attachment_form.is_valid()
+        attachment_form.errors.pop("file", None)
+        attachment_form.add_error("file", too_large_message())
+    elif request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "text":

@@ -9,10 +9,11 @@ from loi_portal.governance_models import Divergence, LetterOfIntent
 from loi_portal.models import AuditEntry
 from loi_portal.services import audit
 from tests.factories import OrganisationFactory, TopicFactory, make_user
+from tests.proposals.pdfs import good_pdf
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = good_pdf()
 OUTSIDERS = [
     (side, role) for side in ("EU", "JP") for role in ("researcher", "evaluator", "expert", "observer")
 ]
@@ -126,7 +127,7 @@ def test_a_notice_document_must_be_a_pdf(client_eu_officer):
         },
     )
     assert response.status_code == 200
-    assert "Upload a PDF file." in response.content.decode()
+    assert "This file is not a PDF. Only PDF files are accepted." in response.content.decode()
 
 
 def test_mutual_decision_through_the_pages(client_eu_officer, client_jp_officer):
