@@ -69,6 +69,41 @@ def test_the_reminder_shows_the_deadline_in_the_recipients_time_zone(
     assert OutboxMessage.objects.get(to_address=jp.email).language == "ja"
 
 
+def test_each_member_reads_the_reminder_in_their_language_with_the_deadline_in_their_time_zone(
+    django_capture_on_commit_callbacks,
+):
+    # 17:00 in Brussels (CET in December) is 01:00 the next day in Tokyo: both the date and the hour
+    # tell whose clock the e-mail used.
+    deadline = dt.datetime(2026, 12, 4, 16, 0, tzinfo=dt.UTC)
+    call = make_call(state=CallState.OPEN, deadline=deadline, opens_at=deadline - dt.timedelta(days=30))
+    en = make_user("EU", "researcher", language="en", time_zone="")
+    proposal = make_proposal(call=call, coordinator=en)
+    ja = make_user("JP", "researcher", language="ja", time_zone="")
+    ConsortiumMember.objects.create(proposal=proposal, user=ja, side=ja.side, joined_at=timezone.now())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_deadline_reminders(now=deadline - dt.timedelta(days=3)) == 2
+
+    [to_ja] = [m for m in mail.outbox if m.to == [ja.email]]
+    assert to_ja.subject == f"残り7日：{call.identifier} の締切が近づいています"
+    assert (
+        f"公募 {call.identifier} へのあなたの提案書 {proposal.acronym}（{proposal.number}）"
+        "はまだ提出されていません。" in to_ja.body
+    )
+    assert "締切は 2026-12-05 01:00（Asia/Tokyo 時間）です。" in to_ja.body
+    assert "審査されるのは提出済みの提案書のみです。" in to_ja.body
+    assert "deadline" not in to_ja.body.lower() and "submitted" not in to_ja.body
+
+    [to_en] = [m for m in mail.outbox if m.to == [en.email]]
+    assert to_en.subject == f"7 days left: the deadline of {call.identifier} is near"
+    assert (
+        f"Your proposal {proposal.acronym} ({proposal.number}) to the call {call.identifier} "
+        "has not been submitted yet." in to_en.body
+    )
+    assert "The deadline is 2026-12-04 17:00 (Europe/Brussels time)." in to_en.body
+    assert "締切" not in to_en.body and "2026-12-05" not in to_en.body
+
+
 def test_an_extension_arms_the_reminders_again(draft):
     proposal, _jp = draft
     send_deadline_reminders()
