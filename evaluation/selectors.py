@@ -279,18 +279,18 @@ def funding_decisions_for_user(user):
     ).order_by("call", "side__code", "proposal__number", "partner__order")
 
 
-def fundable_partners_for_user(user, call):
-    """The officer's own Side's participants of the call's selected proposals, with any decision."""
+def fundable_partners_for_user(user, call=None):
+    """The officer's own Side's participants of selected proposals (of ``call``, or of every call),
+    with any decision."""
     from proposals.enums import ProposalState
 
     if not _officer(user):
         return Partner.objects.none()
-    return (
-        Partner.objects.filter(
-            side_id=user.side_id, proposal__call=call, proposal__state=ProposalState.SELECTED
-        )
-        .select_related("proposal", "organisation", "side", "funding_decision")
-        .order_by("proposal__number", "order", "pk")
+    qs = Partner.objects.filter(side_id=user.side_id, proposal__state=ProposalState.SELECTED)
+    if call is not None:
+        qs = qs.filter(proposal__call=call)
+    return qs.select_related("proposal", "organisation", "side", "funding_decision").order_by(
+        "proposal__number", "order", "pk"
     )
 
 

@@ -18,6 +18,7 @@ from ..models import (
     SelectionEntry,
     SelectionList,
 )
+from ..selectors import fundable_partners_for_user
 
 # Ids beyond the database's bigint are refused as a 400 rather than reaching the database.
 MAX_ID = 2**63 - 1
@@ -234,8 +235,10 @@ class ApproveSelectionSerializer(serializers.Serializer):
 
 
 class FundingDecisionSerializer(serializers.ModelSerializer):
-    # Not unique here: posting again for the same participant changes the decision.
-    partner = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.all())
+    # Not unique here: posting again for the same participant changes the decision. Looked up only
+    # among the caller's fundable participants (set from the request below), so that another Side's
+    # or a hidden proposal's partner gets the same answer as an id that does not exist.
+    partner = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.none())
     side = serializers.CharField(source="side.code", read_only=True)
     currency = serializers.CharField(source="side.currency", read_only=True)
 
@@ -253,6 +256,12 @@ class FundingDecisionSerializer(serializers.ModelSerializer):
             "decided_at",
         ]
         read_only_fields = ["id", "call", "proposal", "side", "currency", "decided_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["partner"].queryset = fundable_partners_for_user(request.user)
 
 
 class ReviewRequestSerializer(serializers.ModelSerializer):

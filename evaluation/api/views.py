@@ -275,13 +275,14 @@ class FundingDecisionViewSet(PredicateViewSetMixin, mixins.CreateModelMixin, vie
     serializer_class = FundingDecisionSerializer
     filterset_fields = ["call", "proposal", "side"]
     ordering_fields = ["decided_at", "amount_minor"]
-    permission_map = {"list": None, "retrieve": None, "create": None}  # the service checks the Side
+    # Create: the serializer finds the partner only among the caller's fundable participants.
+    permission_map = {"list": None, "retrieve": None, "create": None}
 
     def get_queryset(self):
         return selectors.funding_decisions_for_user(self.request.user)
 
     def create(self, request, *args, **kwargs):
-        data = FundingDecisionSerializer(data=request.data)
+        data = FundingDecisionSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         partner = data.validated_data["partner"]
         decision = services.record_funding(

@@ -5,7 +5,8 @@ from rest_framework.test import APIClient
 
 from evaluation import services
 from evaluation.enums import AssignmentState, SelectionOutcome
-from evaluation.models import CallEvaluation, SelectionList
+from evaluation.models import CallEvaluation, FundingDecision, SelectionList
+from proposals.models import Partner
 from tests.factories import (
     make_assignment,
     make_call_in_evaluation,
@@ -189,6 +190,32 @@ def test_funding_through_the_api_respects_side_and_request(released, one, eu_off
     )
     assert again.status_code == 201
     assert api(make_user("JP", "researcher")).get(f"{API}/funding-decisions/").json()["count"] == 0
+
+
+def test_funding_api_answers_the_same_for_another_sides_hidden_or_missing_partner(
+    released, one, eu_officer, jp_officer
+):
+    """The partner id is looked up only among the caller's fundable participants, so the answer
+    never tells an existing partner (of the other Side, or of a proposal the caller cannot fund)
+    from an id that does not exist."""
+    entry = released.entries.get()
+    services.record_selection(entry, SelectionOutcome.SELECTED, by=eu_officer)
+    services.approve_selection(released, by=eu_officer)
+    services.approve_selection(released, by=jp_officer)
+    _other_call, (hidden,) = make_call_in_evaluation(1)  # under evaluation, nobody's to fund
+    eu_partner = one["proposal"].partners.get(side__code="EU")
+    hidden_partner = hidden.partners.get(side__code="JP")
+    missing = max(Partner.objects.values_list("pk", flat=True)) + 1000
+
+    def answer(pk):
+        response = api(jp_officer).post(f"{API}/funding-decisions/", {"partner": pk, "amount_minor": 1})
+        return response.status_code, str(response.json()).replace(str(pk), "<id>")
+
+    assert answer(eu_partner.pk) == answer(hidden_partner.pk) == answer(missing)
+    assert answer(missing)[0] == 400
+    assert not FundingDecision.objects.exists()
+    jp_partner = one["proposal"].partners.get(side__code="JP")
+    assert answer(jp_partner.pk)[0] == 201
 
 
 def test_review_requests_through_the_api(released, one, eu_officer, jp_officer):
