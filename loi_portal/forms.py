@@ -1,5 +1,8 @@
+import unicodedata
+
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -103,3 +106,25 @@ class ProfileForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "language", "time_zone"]
+
+
+def _same_address(a: str, b: str) -> bool:
+    return unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
+
+
+class PortalPasswordResetForm(PortalFormMixin, PasswordResetForm):
+    """The "Forgotten your password?" form, for every active account. Django's form leaves out accounts
+    without a usable password (meant for sign-in elsewhere); the portal has no other sign-in, so those are
+    people invited who have not chosen a password yet, and this is how they get a fresh link once
+    their invitation's link has expired. The page says the same whether or not the address is known."""
+
+    def get_users(self, email):
+        candidates = User.objects.filter(email__iexact=email, is_active=True)
+        return [user for user in candidates if _same_address(user.email, email)]
+
+    def save(self, **kwargs):
+        """Queue the link through the outbox, in each account's own language, to the stored address."""
+        from .notifications import send_password_reset
+
+        for user in self.get_users(self.cleaned_data["email"]):
+            send_password_reset(user)

@@ -187,6 +187,11 @@ def send_role_confirmation(user, *, role: str, link_token: str, by) -> None:
     )
 
 
+def send_password_reset(user) -> None:
+    """The "Forgotten your password?" e-mail."""
+    notify([user], "password_reset", {"link": password_link(user)}, event="account.password_reset")
+
+
 @transaction.atomic
 def retry_outbox_message(message: OutboxMessage, *, by) -> OutboxMessage:
     """Put a failed message back in the queue (an officer's retry); relayed after commit."""

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from . import views, views_operations
+from .forms import PortalPasswordResetForm
 from .security import views as security_views
 
 urlpatterns = [
@@ -19,6 +20,12 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/two-factor/setup/", security_views.two_factor_setup, name="two_factor_setup"),
     path("accounts/two-factor/verify/", security_views.two_factor_verify, name="two_factor_verify"),
+    # Django's own, with a form that also reaches invited accounts that have no password yet.
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=PortalPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -191,3 +191,101 @@ def test_a_pending_invitation_is_sent_again_with_a_new_password_link(
     assert _roles(invited) == {Role.EVALUATOR, Role.EXPERT}
     assert len(mailoutbox) == 3
     assert all(_link_path(m).startswith("/accounts/reset/") for m in mailoutbox)
+
+
+# -- "Forgotten your password?" ------------------------------------------------------------------------
+
+
+def _invited_evaluator(officer, capture):
+    with capture(execute=True):
+        return services.invite_user(email="late.reviewer@cao.example.jp", role=Role.EVALUATOR, by=officer)
+
+
+def _registered_researcher(capture):
+    client = Client()
+    with capture(execute=True):
+        return _register(client, "researcher@u-tokyo.example.jp")
+
+
+def _without_csrf(response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+def _ask_for_a_reset(email: str, capture):
+    with capture(execute=True):
+        return Client().post(reverse("password_reset"), {"email": email}, follow=True)
+
+
+@pytest.mark.parametrize("who", ["invited", "registered"])
+def test_a_forgotten_password_is_reset_through_the_mailed_link_and_the_new_one_logs_in(
+    who, jp_officer, mailoutbox, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    if who == "invited":
+        user = _invited_evaluator(jp_officer, capture)
+        invitation_link = _link_path(mailoutbox[0])
+    else:
+        user = _registered_researcher(capture)
+    mailoutbox.clear()
+    # Past the invitation link's life: only "Forgotten your password?" helps now.
+    later = timezone.now() + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 3600)
+    with time_machine.travel(later):
+        if who == "invited":
+            assert (
+                "This link is no longer valid" in Client().get(invitation_link, follow=True).content.decode()
+            )
+        page = _ask_for_a_reset(user.email.upper(), capture)
+        assert page.redirect_chain[-1][0] == reverse("password_reset_done")
+        assert [m.to for m in mailoutbox] == [[user.email]]
+        assert OutboxMessage.objects.filter(event="account.password_reset", recipient=user).count() == 1
+
+        visitor = Client()
+        form = visitor.get(_link_path(mailoutbox[0]), follow=True)
+        set_password_url = form.redirect_chain[-1][0]
+        assert set_password_url.endswith("/set-password/")
+        assert 'name="new_password1"' in form.content.decode()
+        done = visitor.post(
+            set_password_url, {"new_password1": "a-new-kvantum-pass", "new_password2": "a-new-kvantum-pass"}
+        )
+        assert done.status_code == 302 and done.url == reverse("password_reset_complete")
+
+        login = visitor.post(reverse("login"), {"username": user.username, "password": "a-new-kvantum-pass"})
+        assert login.status_code == 302 and login.url == reverse("dashboard")
+        assert visitor.get(reverse("dashboard")).status_code == 200
+        # The link is spent once the password has changed.
+        again = Client().get(_link_path(mailoutbox[0]), follow=True)
+        assert "This link is no longer valid" in again.content.decode()
+
+
+def test_an_unknown_address_gets_the_same_page_and_no_mail(
+    jp_officer, mailoutbox, django_capture_on_commit_callbacks
+):
+    user = _invited_evaluator(jp_officer, django_capture_on_commit_callbacks)
+    mailoutbox.clear()
+    known = _ask_for_a_reset(user.email, django_capture_on_commit_callbacks)
+    sent = len(mailoutbox)
+    unknown = _ask_for_a_reset("nobody@nowhere.example.org", django_capture_on_commit_callbacks)
+    assert sent == 1 and len(mailoutbox) == 1
+    assert unknown.status_code == known.status_code == 200
+    assert unknown.redirect_chain == known.redirect_chain
+    assert _without_csrf(unknown) == _without_csrf(known)
+
+
+def test_a_deactivated_account_gets_no_reset_mail(jp_officer, mailoutbox, django_capture_on_commit_callbacks):
+    user = _invited_evaluator(jp_officer, django_capture_on_commit_callbacks)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    mailoutbox.clear()
+    page = _ask_for_a_reset(user.email, django_capture_on_commit_callbacks)
+    assert page.redirect_chain[-1][0] == reverse("password_reset_done")
+    assert mailoutbox == []
+
+
+def test_the_reset_mail_is_in_the_accounts_language(
+    jp_officer, mailoutbox, django_capture_on_commit_callbacks
+):
+    user = _invited_evaluator(jp_officer, django_capture_on_commit_callbacks)
+    User.objects.filter(pk=user.pk).update(language="ja")
+    mailoutbox.clear()
+    _ask_for_a_reset(user.email, django_capture_on_commit_callbacks)
+    assert mailoutbox[0].subject == "パスワードの再設定"
+    assert "お心当たりがない場合" in mailoutbox[0].body
