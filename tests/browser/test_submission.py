@@ -1,6 +1,7 @@
 """Journeys 2 and 5: a researcher registers, drafts a proposal with a partner from each Side, uploads a
 PDF annex, fixes a validation error without losing what they typed, submits and downloads the receipt;
-once in English and once in Japanese (chosen with the language switcher)."""
+once in English and once in Japanese (chosen with the language switcher). Registration, the start of
+the proposal, the first partner, the annex upload and the submission are done with the keyboard only."""
 
 import re
 from dataclasses import dataclass
@@ -130,21 +131,37 @@ def make_annex_pdf(path: Path, pages: int = 3) -> Path:
     return path
 
 
-def start_proposal(portal: Portal, page: Page, call) -> None:
+def choose_value_with_keyboard(page: Page, select, value: str) -> None:
+    """Chooses the option whose value is ``value`` with the arrow keys, whatever its label's language."""
+    choose_with_keyboard(page, select, select.locator(f"option[value='{value}']").inner_text().strip())
+
+
+def press_button(page: Page, button) -> None:
+    """Tabs to a button and presses Enter on it, waiting for the next page."""
+    tab_to(page, button)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def start_proposal_with_keyboard(portal: Portal, page: Page, call) -> None:
     page.locator("nav a.nav-link[href$='/proposals/']").click()
     portal.step(page, "my-proposals")
     page.locator(f"a[href$='/proposals/start/{call.pk}/']").click()
     expect(page.locator("main")).to_contain_text(call.identifier)
     portal.step(page, "start-proposal")
-    page.locator("#id_acronym").fill("QUAKE")
-    page.locator("#id_title").fill("Quantum gravimeter networks for earthquake early warning")
-    page.locator("#id_abstract").fill(
-        "Atom-interferometric gravimeters in Japan and Europe, linked to warn of earthquakes and tsunamis."
+    type_into(page, page.locator("#id_acronym"), "QUAKE")
+    type_into(page, page.locator("#id_title"), "Quantum gravimeter networks for earthquake early warning")
+    type_into(
+        page,
+        page.locator("#id_abstract"),
+        "Atom-interferometric gravimeters in Japan and Europe, linked to warn of earthquakes and tsunamis.",
     )
-    page.locator("#id_keywords").fill("gravimetry, atom interferometry, early warning")
-    page.get_by_label("Quantum sensing for earthquake early warning").check()
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
+    type_into(page, page.locator("#id_keywords"), "gravimetry, atom interferometry, early warning")
+    topic = page.get_by_label("Quantum sensing for earthquake early warning")
+    tab_to(page, topic)
+    page.keyboard.press("Space")
+    expect(topic).to_be_checked()
+    press_button(page, page.locator("main form button[type=submit]"))
     page.wait_for_url(re.compile(r"/proposals/\d+/edit/"))
     expect(page.locator("#id_title")).to_have_value(
         "Quantum gravimeter networks for earthquake early warning"
@@ -157,16 +174,16 @@ def save(page: Page, ui: Ui) -> None:
 
 
 def add_partners(portal: Portal, page: Page, ui: Ui) -> None:
-    """The Japanese coordinator first, then the EU partner with a mistyped e-mail address: the error
-    names the field and nothing typed is lost."""
-    page.locator("#id_partners-0-organisation").select_option(label="Osaka University (JP)")
-    page.locator("#id_partners-0-country").fill("JP")
-    page.locator("#id_partners-0-pi_name").fill("田中 愛子")
-    page.locator("#id_partners-0-pi_email").fill("aiko.tanaka@osaka-u.example.jp")
-    page.locator("#id_partners-0-role").select_option("coordinator")
-    page.locator("#id_partners-0-erad_id").fill("24-QST-0042")
-    page.locator("#id_partners-0-requested").fill("50000000")
-    save(page, ui)
+    """The Japanese coordinator first (keyboard only), then the EU partner with a mistyped e-mail
+    address: the error names the field and nothing typed is lost."""
+    choose_with_keyboard(page, page.locator("#id_partners-0-organisation"), "Osaka University (JP)")
+    type_into(page, page.locator("#id_partners-0-country"), "JP")
+    type_into(page, page.locator("#id_partners-0-pi_name"), "田中 愛子")
+    type_into(page, page.locator("#id_partners-0-pi_email"), "aiko.tanaka@osaka-u.example.jp")
+    choose_value_with_keyboard(page, page.locator("#id_partners-0-role"), "coordinator")
+    type_into(page, page.locator("#id_partners-0-erad_id"), "24-QST-0042")
+    type_into(page, page.locator("#id_partners-0-requested"), "50000000")
+    press_button(page, page.get_by_role("button", name=ui.save_button, exact=True))
     expect(page.locator("#id_partners-0-pi_name")).to_have_value("田中 愛子")
     portal.step(page, "first-partner-saved")
 
@@ -198,12 +215,16 @@ def add_partners(portal: Portal, page: Page, ui: Ui) -> None:
     portal.step(page, "partners-saved")
 
 
-def upload_annex(portal: Portal, page: Page, proposal, annex: Path) -> None:
+def upload_annex_with_keyboard(portal: Portal, page: Page, proposal, annex: Path) -> None:
+    """The file chooser is the operating system's: the file is set on the field once Tab reached it."""
     page.goto(portal.url(f"/proposals/{proposal.pk}/annexes/"))
     portal.step(page, "annexes")
-    page.locator("#id_kind").select_option("technical")
+    choose_value_with_keyboard(page, page.locator("#id_kind"), "technical")
+    tab_to(page, page.locator("#id_file"))
     page.locator("#id_file").set_input_files(str(annex))
-    page.locator("#annex-upload button[type=submit]").click()
+    tab_to(page, page.locator("#annex-upload button[type=submit]"))
+    with page.expect_navigation():
+        page.keyboard.press("Space")
     expect(page.locator("main table")).to_contain_text(annex.name)
     portal.step(page, "annex-uploaded")
 
@@ -213,10 +234,11 @@ def submit_and_download_receipt(portal: Portal, page: Page, ui: Ui, proposal, do
     expect(page.locator("main ul.text-danger")).to_have_count(0)  # the checklist has no blocker left
     portal.step(page, "ready-to-submit")
     page.locator(f"a[href$='/proposals/{proposal.pk}/submit/']").click()
-    page.locator("#id_confirm").check()
+    tab_to(page, page.locator("#id_confirm"))
+    page.keyboard.press("Space")
+    expect(page.locator("#id_confirm")).to_be_checked()
     portal.step(page, "submit-confirmation")
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
+    press_button(page, page.locator("main form button[type=submit]"))
     page.wait_for_url(re.compile(rf"/proposals/{proposal.pk}/receipt/1/"))
     proposal.refresh_from_db()
     submission = proposal.submissions.get(version=1)
@@ -245,11 +267,11 @@ def researcher_journey(portal: Portal, call, ui: Ui, tmp_path: Path) -> None:
         portal.step(page, "home-switched-language")
     username = f"aiko_{ui.language}"
     register_with_keyboard(portal, page, ui, username=username)
-    start_proposal(portal, page, call)
+    start_proposal_with_keyboard(portal, page, call)
     proposal = Proposal.objects.get(call=call, created_by__username=username)
     add_partners(portal, page, ui)
     assert sorted(proposal.partners.values_list("side__code", flat=True)) == ["EU", "JP"]
-    upload_annex(portal, page, proposal, make_annex_pdf(tmp_path / "technical-annex.pdf"))
+    upload_annex_with_keyboard(portal, page, proposal, make_annex_pdf(tmp_path / "technical-annex.pdf"))
     submit_and_download_receipt(portal, page, ui, proposal, tmp_path)
     expect(page.locator("html")).to_have_attribute("lang", ui.language)
 
