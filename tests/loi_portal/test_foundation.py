@@ -4,7 +4,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from loi_portal import services
-from loi_portal.enums import Role
+from loi_portal.enums import INVITABLE_ROLES, Role
 from loi_portal.models import AuditEntry, Side, User
 from tests.factories import OrganisationFactory, make_user
 
@@ -73,18 +73,39 @@ def test_registration_with_a_weak_password_keeps_every_other_value(client):
     assert "too short" in html
 
 
-def test_officer_invites_an_evaluator_of_their_own_side(
-    client_for, mailoutbox, django_capture_on_commit_callbacks
+@pytest.mark.parametrize("side_code", ["EU", "JP"])
+@pytest.mark.parametrize("role", [role.value for role in INVITABLE_ROLES])
+def test_officer_invites_every_invitable_role_of_their_own_side_through_the_page(
+    side_code, role, client_for, mailoutbox, django_capture_on_commit_callbacks
 ):
-    officer = make_user("JP", "officer")
-    client = client_for(officer)
+    officer = make_user(side_code, "officer")
+    organisation = OrganisationFactory(side_code=side_code)
+    email = f"new.{role}@{side_code.lower()}.example.org"
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("invite"), {"email": "reviewer@jst.example.jp", "role": "evaluator"})
-    assert response.status_code == 302
-    invited = User.objects.get(email="reviewer@jst.example.jp")
-    assert invited.side.code == "JP" and invited.roles == {Role.EVALUATOR}
+        response = client_for(officer).post(
+            reverse("invite"),
+            {
+                "email": email,
+                "role": role,
+                "first_name": "Kim",
+                "last_name": "Lee",
+                "organisation": organisation.pk,
+            },
+            follow=True,
+        )
+    assert response.redirect_chain == [(reverse("invite"), 302)]
+    assert f"{email} has been invited." in response.content.decode()
+    invited = User.objects.get(email=email)
+    assert (invited.side.code, invited.organisation, invited.get_full_name()) == (
+        side_code,
+        organisation,
+        "Kim Lee",
+    )
+    assert invited.roles == {role}
     assert not invited.has_usable_password()
-    assert len(mailoutbox) == 1 and "reviewer@jst.example.jp" in mailoutbox[0].to
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == [email]
+    assert str(Role(role).label) in mailoutbox[0].body
+    assert "/accounts/reset/" in mailoutbox[0].body
 
 
 def test_officer_cannot_invite_into_the_other_side():
