@@ -8,6 +8,7 @@ Fonts come from the system through fontconfig (IPAexGothic for Japanese), not th
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -39,7 +40,11 @@ class PortalURLFetcher(URLFetcher):
             for root in _static_roots():
                 candidate = (root / relative).resolve()
                 if candidate.is_relative_to(root) and candidate.is_file():
-                    return URLFetcherResponse(url, body=candidate.read_bytes())
+                    # Without a type WeasyPrint ignores a linked stylesheet ("text/plain").
+                    kind = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(
+                        url, body=candidate.read_bytes(), headers={"Content-Type": kind}
+                    )
         self.refused.append(url)
         raise ValueError(f"refused to fetch {url!r}")
 
@@ -52,6 +57,16 @@ def render_pdf(
     ``stylesheets`` are paths inside the static folders, inlined as CSS rather than fetched."""
     with translation.override(language):
         html = render_to_string(template, {**context, "LANGUAGE_CODE": language})
+    return html_to_pdf(html, stylesheets=stylesheets)
+
+
+def html_to_pdf(
+    html: str, *, stylesheets: list[str] | None = None, url_fetcher: PortalURLFetcher | None = None
+) -> bytes:
+    """PDF bytes of ``html`` with the deny-by-default fetcher; base URL ``portal-static:/``.
+
+    Relative URLs are not resolved against that base (urllib joins only the schemes it knows), so a
+    template names its assets as ``portal-static:/css/...`` or passes them as ``stylesheets``."""
     css = []
     for name in stylesheets or []:
         for root in _static_roots():
@@ -59,5 +74,5 @@ def render_pdf(
             if path.is_file():
                 css.append(CSS(string=path.read_text(encoding="utf-8")))
                 break
-    fetcher = PortalURLFetcher()
+    fetcher = url_fetcher or PortalURLFetcher()
     return HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=fetcher).write_pdf(stylesheets=css)
