@@ -316,13 +316,20 @@ def evaluation_summary_for(proposal: Proposal, user) -> dict | None:
         .prefetch_related("consensus__scores__criterion")
         .order_by("side__code")
     )
+    from calls.models import PlanSideTerms
+
+    # Each Side's scale and overall threshold, so that a score reads "out of" the scale's maximum.
+    terms = {t.side_id: t for t in PlanSideTerms.objects.filter(version_id=proposal.call.plan_version_id)}
     sides = []
     for evaluation in evaluations:
         consensus = getattr(evaluation, "consensus", None)
         final = consensus if consensus is not None and consensus.state == ConsensusState.FINAL else None
+        side_terms = terms.get(evaluation.side_id)
         sides.append(
             {
                 "side": evaluation.side,
+                "scale_max": side_terms.scale_max if side_terms else None,
+                "overall_threshold": side_terms.overall_threshold if side_terms else None,
                 "eligible": evaluation.eligible,
                 "ineligibility_reason": evaluation.ineligibility_reason,
                 "consensus": final,

@@ -21,6 +21,22 @@ from .conftest import EU_PASS, JP_PASS
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def one_selected(eu_officer, jp_officer):
+    """A call of one proposal, evaluated by both Sides (4 on every criterion) and selected."""
+    call, (proposal,) = make_call_in_evaluation(1)
+    make_final_consensus(side_evaluation(proposal, "EU"), EU_PASS, officer=eu_officer)
+    make_final_consensus(side_evaluation(proposal, "JP"), JP_PASS, officer=jp_officer)
+    for ce in CallEvaluation.objects.filter(call=call):
+        services.release_consensus(ce, by=eu_officer if ce.side.code == "EU" else jp_officer)
+    selection = SelectionList.objects.get(call=call)
+    services.record_selection(selection.entries.get(), SelectionOutcome.SELECTED, by=eu_officer)
+    services.approve_selection(selection, by=eu_officer)
+    services.approve_selection(selection, by=jp_officer)
+    proposal.refresh_from_db()
+    return proposal
+
+
 def test_evaluator_declares_then_scores_on_the_web_form(eu_eval, eu_officer, eu_evaluator, client_for):
     assignment = make_assignment(eu_eval, eu_evaluator, officer=eu_officer, declare=False)
     client = client_for(eu_evaluator)
@@ -250,3 +266,13 @@ def test_funded_outcome_changes_after_the_side_withdraws_its_funding_on_the_page
         funding_url, {"partner": other.proposal.partners.get(side__code="JP").pk, "amount": "1"}
     )
     assert "approve it again" in waiting.content.decode()
+
+
+def test_summary_shows_each_score_out_of_the_scale_with_its_threshold_labelled(one_selected, client_for):
+    proposal = one_selected
+    body = client_for(proposal.members.get().user).get(reverse("evaluation:summary", args=[proposal.pk]))
+    text = body.content.decode()
+    # Horizon Europe: 0-5 with a threshold of 3 per criterion and 10 overall.
+    assert "4.0 / 5.0 (threshold 3.0)" in text
+    assert "4.0 / 3.0" not in text
+    assert "12.00 (overall threshold 10.00)" in text
