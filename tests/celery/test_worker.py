@@ -308,16 +308,11 @@ def _pings(client) -> bool:
         return False
 
 
-def test_a_submission_succeeds_while_redis_is_down_and_is_emailed_once_it_is_back(
-    own_redis, make_worker, mail_dir
-):
-    worker = make_worker(own_redis["url"])
-    call = make_call(state=CallState.OPEN, deadline=timezone.now() + dt.timedelta(days=3))
-    eu = make_user("EU", "researcher")
+def _ready_proposal(call, researcher, n: int):
     proposal = proposal_services.start_proposal(
         call,
-        by=eu,
-        acronym="QLINK",
+        by=researcher,
+        acronym=f"QLINK{n}",
         title="Quantum links",
         abstract="QKD.",
         keywords="QKD",
@@ -329,26 +324,63 @@ def test_a_submission_succeeds_while_redis_is_down_and_is_emailed_once_it_is_bac
     ):
         proposal_services.save_partner(
             proposal,
-            by=eu,
+            by=researcher,
             organisation=org,
             pi_name=f"PI {side_code}",
-            pi_email=f"pi.{side_code.lower()}@example.org",
+            pi_email=f"pi{n}.{side_code.lower()}@example.org",
             role="coordinator",
             requested_minor=10_000_000,
         )
     proposal_services.add_annex(
-        proposal, by=eu, file=SimpleUploadedFile("annex.pdf", good_pdf(), content_type="application/pdf")
+        proposal,
+        by=researcher,
+        file=SimpleUploadedFile("annex.pdf", good_pdf(), content_type="application/pdf"),
     )
+    return proposal
+
+
+def test_the_submit_page_and_the_api_work_while_redis_is_down_and_the_receipts_go_out_once_it_is_back(
+    own_redis, make_worker, mail_dir, settings, client_for, caplog
+):
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    # As in production, the one Redis is also the cache (the API throttles' counters): it goes too.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": own_redis["url"].rsplit("/", 1)[0] + "/1",
+        }
+    }
+    worker = make_worker(own_redis["url"])
+    call = make_call(state=CallState.OPEN, deadline=timezone.now() + dt.timedelta(days=3))
+    eu = make_user("EU", "researcher")
+    on_page, on_api = _ready_proposal(call, eu, 1), _ready_proposal(call, eu, 2)
+    page = client_for(eu)
+    api = APIClient()
+    api.force_authenticate(eu)
 
     own_redis["stop"]()
     started = time.monotonic()
-    submission = proposal_services.submit_proposal(proposal, by=eu)
+    response = page.post(reverse("proposals:submit", args=[on_page.pk]), {"confirm": "on"}, follow=True)
     assert time.monotonic() - started < 15  # the request does not hang on the broker
-    assert Submission.objects.filter(pk=submission.pk).exists()
-    proposal.refresh_from_db()
-    assert proposal.state == ProposalState.SUBMITTED
-    [message] = OutboxMessage.objects.filter(event="proposal.submitted")
-    assert message.status == OutboxStatus.PENDING and message.to_address == eu.email
+    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("proposals:receipt", args=[on_page.pk, 1]), 302)]
+    submission = Submission.objects.get(proposal=on_page)
+    html = response.content.decode()
+    assert "Submission receipt" in html and submission.sha256 in html and on_page.number in html
+    started = time.monotonic()
+    receipt = api.post(reverse("api:proposal-submit", args=[on_api.pk]))
+    assert time.monotonic() - started < 15
+    assert receipt.status_code == 201, receipt.content
+    # The cache really was away: the API's throttle let the call through without its counter.
+    assert "the cache is unreachable" in caplog.text
+    assert receipt.json()["sha256"] == Submission.objects.get(proposal=on_api).sha256
+    for proposal in (on_page, on_api):
+        proposal.refresh_from_db()
+        assert proposal.state == ProposalState.SUBMITTED
+    messages = OutboxMessage.objects.filter(event="proposal.submitted")
+    assert [(m.status, m.to_address) for m in messages] == [(OutboxStatus.PENDING, eu.email)] * 2
     time.sleep(1)
     assert sent_emails(mail_dir) == []
 
@@ -362,10 +394,11 @@ def test_a_submission_succeeds_while_redis_is_down_and_is_emailed_once_it_is_bac
         return True
 
     wait_for(relay, what="the broker to accept the relay")
-    wait_for(lambda: sent_emails(mail_dir), what="the receipt e-mail")
+    wait_for(lambda: len(sent_emails(mail_dir)) >= 2, what="the two receipt e-mails")
     relay_outbox_task.delay()
     wait_for(lambda: worker.succeeded("loi_portal.relay_outbox") >= 2, what="a second relay")
     emails = sent_emails(mail_dir)
-    assert len(emails) == 1 and f"To: {eu.email}" in emails[0]
-    message.refresh_from_db()
-    assert message.status == OutboxStatus.SENT
+    assert len(emails) == 2 and all(f"To: {eu.email}" in e for e in emails)
+    for proposal in (on_page, on_api):  # one receipt each, with its own number
+        assert sum(f"Proposal number: {proposal.number} " in e for e in emails) == 1
+    assert set(messages.values_list("status", flat=True)) == {OutboxStatus.SENT}
