@@ -84,3 +84,15 @@ def choose_with_keyboard(page: Page, select: Locator, label: str) -> None:
         page.keyboard.press(key)
     selected = select.evaluate("(el) => el.options[el.selectedIndex].text").strip()
     assert label in selected, f"the keyboard chose {selected!r}, not {label!r}"
+
+
+def choose_value_with_keyboard(page: Page, select: Locator, value: str) -> None:
+    """Chooses the option whose value is ``value`` with the arrow keys, whatever its label's language."""
+    choose_with_keyboard(page, select, select.locator(f"option[value='{value}']").inner_text().strip())
+
+
+def press_button(page: Page, button: Locator, key: str = "Enter") -> None:
+    """Tabs to a button and presses Enter (or Space) on it, waiting for the page it leads to."""
+    tab_to(page, button)
+    with page.expect_navigation():
+        page.keyboard.press(key)

@@ -1,6 +1,7 @@
 """Journey 3: evaluators of both Sides declare no conflict of interest and score; the officers of each
 Side reach consensus and release it; both Sides select the proposal jointly and each records the
-funding of its own participant."""
+funding of its own participant. One form of each kind (conflict declaration, review, consensus and
+release, selection and its approval, funding) is filled and sent with the keyboard only."""
 
 import re
 from decimal import Decimal
@@ -10,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from evaluation.enums import ConsensusState
 from evaluation.models import FundingDecision, SelectionList
-from tests.browser.accessibility import tab_to
+from tests.browser.accessibility import choose_value_with_keyboard, press_button, tab_to, type_into
 from tests.browser.conftest import Portal
 from tests.factories import make_assignment, make_call_in_evaluation, make_user, side_evaluation
 
@@ -43,45 +44,84 @@ def declare_no_conflict_with_keyboard(portal: Portal, page: Page, proposal, step
     portal.step(page, f"{step}-no-conflict-declared")
 
 
-def score(portal: Portal, page: Page, scores: dict[str, str], step: str) -> None:
+def fill_in(page: Page, fields: dict[str, str], *, keyboard: bool) -> None:
+    """Fills text fields with the keyboard only (Tab, then typing), or directly."""
+    for selector, value in fields.items():
+        if keyboard:
+            type_into(page, page.locator(selector), value)
+        else:
+            page.locator(selector).fill(value)
+
+
+def score(portal: Portal, page: Page, scores: dict[str, str], step: str, *, keyboard: bool = False) -> None:
     page.locator("a[href$='/review/']").click()
+    fields = {}
     for code, value in scores.items():
-        page.locator(f"#id_score_{code}").fill(value)
-        page.locator(f"#id_comment_{code}").fill(f"Convincing on {code}, with a few open questions.")
-    page.locator("#id_overall_comment").fill("A strong joint proposal with balanced roles.")
-    page.locator("#id_confidence").select_option("high")
+        fields[f"#id_score_{code}"] = value
+        fields[f"#id_comment_{code}"] = f"Convincing on {code}, with a few open questions."
+    fields["#id_overall_comment"] = "A strong joint proposal with balanced roles."
+    fill_in(page, fields, keyboard=keyboard)
+    if keyboard:
+        choose_value_with_keyboard(page, page.locator("#id_confidence"), "high")
+    else:
+        page.locator("#id_confidence").select_option("high")
     portal.step(page, f"{step}-review-form")
-    submit_form(page, page.locator("button[name=submit]"))
+    if keyboard:
+        press_button(page, page.locator("button[name=submit]"))
+    else:
+        submit_form(page, page.locator("button[name=submit]"))
     expect(page.locator(".alert-success")).to_be_visible()
 
 
-def reach_consensus_and_release(portal: Portal, page: Page, evaluation, scores: dict[str, str], step: str):
+def reach_consensus_and_release(
+    portal: Portal, page: Page, evaluation, scores: dict[str, str], step: str, *, keyboard: bool = False
+):
     page.goto(portal.url(f"/evaluation/calls/{evaluation.call_evaluation_id}/"))
     portal.step(page, f"{step}-call-evaluation")
     page.locator(f"a[href$='/evaluation/proposals/{evaluation.pk}/consensus/']").click()
     expect(page.locator("main table")).to_contain_text("Convincing on")  # the reviews side by side
+    fields = {}
     for code, value in scores.items():
-        page.locator(f"#id_score_{code}").fill(value)
-        page.locator(f"#id_comment_{code}").fill(f"The panel agrees on {code}.")
-    page.locator("#id_overall_comment").fill("Recommended for funding.")
+        fields[f"#id_score_{code}"] = value
+        fields[f"#id_comment_{code}"] = f"The panel agrees on {code}."
+    fields["#id_overall_comment"] = "Recommended for funding."
+    fill_in(page, fields, keyboard=keyboard)
     portal.step(page, f"{step}-consensus-form")
-    submit_form(page, page.locator("button[name=finalise]"))
+    if keyboard:
+        press_button(page, page.locator("button[name=finalise]"))
+    else:
+        submit_form(page, page.locator("button[name=finalise]"))
     evaluation.consensus.refresh_from_db()
     assert evaluation.consensus.state == ConsensusState.FINAL
     portal.step(page, f"{step}-consensus-final")
     page.goto(portal.url(f"/evaluation/calls/{evaluation.call_evaluation_id}/release/"))
-    page.locator("#id_confirm").check()
+    if keyboard:
+        tab_to(page, page.locator("#id_confirm"))
+        page.keyboard.press("Space")
+        expect(page.locator("#id_confirm")).to_be_checked()
+    else:
+        page.locator("#id_confirm").check()
     portal.step(page, f"{step}-release-confirm")
-    submit_form(page, page.locator("main form button[type=submit]"))
+    if keyboard:
+        press_button(page, page.locator("main form button[type=submit]"))
+    else:
+        submit_form(page, page.locator("main form button[type=submit]"))
     expect(page.locator("h1")).to_contain_text("Ranking")
     portal.step(page, f"{step}-released-ranking")
 
 
-def record_funding(portal: Portal, page: Page, call, partner, amount: str, step: str) -> None:
+def record_funding(
+    portal: Portal, page: Page, call, partner, amount: str, step: str, *, keyboard: bool = False
+) -> None:
     page.goto(portal.url(f"/evaluation/funding/{call.pk}/"))
-    page.locator(f"#amount-{partner.pk}").fill(amount)
-    page.locator(f"#note-{partner.pk}").fill("As requested.")
-    submit_form(page, page.locator(f"#amount-{partner.pk}").locator("xpath=ancestor::form//button"))
+    fill_in(
+        page, {f"#amount-{partner.pk}": amount, f"#note-{partner.pk}": "As requested."}, keyboard=keyboard
+    )
+    record = page.locator(f"#amount-{partner.pk}").locator("xpath=ancestor::form//button")
+    if keyboard:
+        press_button(page, record)
+    else:
+        submit_form(page, record)
     expect(page.locator(".alert-success")).to_be_visible()
     portal.step(page, f"{step}-funding-recorded")
 
@@ -100,26 +140,28 @@ def test_evaluators_score_and_officers_select_and_fund(portal):
     # 1. Each Side's evaluator declares no conflict (keyboard only) and scores under its own criteria.
     eu_ev = portal.page_for("eu_evaluator1")
     declare_no_conflict_with_keyboard(portal, eu_ev, proposal, "eu-evaluator")
-    score(portal, eu_ev, EU_SCORES, "eu-evaluator")
+    score(portal, eu_ev, EU_SCORES, "eu-evaluator", keyboard=True)
     jp_ev = portal.page_for("jp_evaluator1")
     declare_no_conflict_with_keyboard(portal, jp_ev, proposal, "jp-evaluator")
     score(portal, jp_ev, JP_SCORES, "jp-evaluator")
 
-    # 2. Each Side's officer reaches consensus and releases it to the other Side.
+    # 2. Each Side's officer reaches consensus and releases it to the other Side (the EU's with the
+    # keyboard only).
     eu = portal.page_for("eu_officer")
     jp = portal.page_for("jp_officer")
-    reach_consensus_and_release(portal, eu, eu_evaluation, EU_SCORES, "eu-officer")
+    reach_consensus_and_release(portal, eu, eu_evaluation, EU_SCORES, "eu-officer", keyboard=True)
     reach_consensus_and_release(portal, jp, jp_evaluation, JP_SCORES, "jp-officer")
     eu_evaluation.consensus.refresh_from_db()
     assert eu_evaluation.consensus.total == Decimal("12.5")
 
-    # 3. Joint selection: the JP officer selects the proposal, both Sides approve the list.
+    # 3. Joint selection: the JP officer selects the proposal and approves the list (keyboard only),
+    # then the EU officer approves it.
     jp.goto(portal.url(f"/evaluation/selection/{call.pk}/"))
     entry = SelectionList.objects.get(call=call).entries.get(proposal=proposal)
-    jp.locator(f"#outcome-{entry.pk}").select_option("selected")
-    submit_form(jp, jp.locator(f"#outcome-{entry.pk}").locator("xpath=ancestor::form//button"))
+    choose_value_with_keyboard(jp, jp.locator(f"#outcome-{entry.pk}"), "selected")
+    press_button(jp, jp.locator(f"#outcome-{entry.pk}").locator("xpath=ancestor::form//button"))
     portal.step(jp, "jp-officer-selected")
-    submit_form(jp, jp.get_by_role("button", name="Approve this list for my Side"))
+    press_button(jp, jp.get_by_role("button", name="Approve this list for my Side"))
     eu.goto(portal.url(f"/evaluation/selection/{call.pk}/"))
     expect(eu.locator(f"#outcome-{entry.pk} option:checked")).to_have_text("Selected")
     portal.step(eu, "eu-officer-selection")
@@ -127,10 +169,10 @@ def test_evaluators_score_and_officers_select_and_fund(portal):
     expect(eu.locator("main .badge.text-bg-success").first).to_be_visible()
     portal.step(eu, "eu-officer-selection-in-effect")
 
-    # 4. Each Side funds only its own participant, in its own currency.
+    # 4. Each Side funds only its own participant, in its own currency (the EU with the keyboard only).
     eu_partner = proposal.partners.get(side__code="EU")
     jp_partner = proposal.partners.get(side__code="JP")
-    record_funding(portal, eu, call, eu_partner, "1000000.00", "eu-officer")
+    record_funding(portal, eu, call, eu_partner, "1000000.00", "eu-officer", keyboard=True)
     record_funding(portal, jp, call, jp_partner, "50000000", "jp-officer")
     expect(jp.locator("main")).to_contain_text("¥50,000,000")
     decisions = {d.side.code: d.amount_minor for d in FundingDecision.objects.filter(call=call)}

@@ -13,7 +13,13 @@ from pypdf import PdfReader, PdfWriter
 
 from calls.enums import CallState
 from proposals.models import Proposal
-from tests.browser.accessibility import choose_with_keyboard, tab_to, type_into
+from tests.browser.accessibility import (
+    choose_value_with_keyboard,
+    choose_with_keyboard,
+    press_button,
+    tab_to,
+    type_into,
+)
 from tests.browser.conftest import PASSWORD, Portal
 from tests.factories import OrganisationFactory, TopicFactory, make_call
 
@@ -129,18 +135,6 @@ def make_annex_pdf(path: Path, pages: int = 3) -> Path:
     with path.open("wb") as out:
         writer.write(out)
     return path
-
-
-def choose_value_with_keyboard(page: Page, select, value: str) -> None:
-    """Chooses the option whose value is ``value`` with the arrow keys, whatever its label's language."""
-    choose_with_keyboard(page, select, select.locator(f"option[value='{value}']").inner_text().strip())
-
-
-def press_button(page: Page, button) -> None:
-    """Tabs to a button and presses Enter on it, waiting for the next page."""
-    tab_to(page, button)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
 
 
 def start_proposal_with_keyboard(portal: Portal, page: Page, call) -> None:
