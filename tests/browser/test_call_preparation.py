@@ -1,5 +1,6 @@
 """Journey 1: an EU and a JP programme officer, each in their own browser, propose and agree a priority
-topic, approve a Partnership Plan and publish a call; the real worker opens it at its opening time."""
+topic, approve a Partnership Plan and publish a call; the real worker opens it at its opening time.
+The topic, the plan and the call are written with the keyboard only."""
 
 import datetime as dt
 import re
@@ -11,7 +12,13 @@ from playwright.sync_api import Page, expect
 
 from calls.enums import CallState
 from calls.models import Call, PartnershipPlan, Topic
-from tests.browser.accessibility import choose_with_keyboard, tab_to, type_into
+from tests.browser.accessibility import (
+    choose_value_with_keyboard,
+    choose_with_keyboard,
+    press_button,
+    tab_to,
+    type_into,
+)
 from tests.browser.conftest import Portal
 from tests.factories import make_user
 
@@ -48,6 +55,31 @@ def propose_topic_with_keyboard(portal: Portal, page: Page) -> None:
     expect(page.locator("h1")).to_have_text(TOPIC)
 
 
+def type_wall_clock(page: Page, field, when: dt.datetime) -> None:
+    """Types a date and time into a datetime-local field: its date digits, Tab to the hour, the time.
+    Chromium orders day and month by its own locale, so the day and the month are the same number;
+    an hour after noon needs no AM/PM where the clock has 12 hours."""
+    assert when.day == when.month and when.hour > 12, when
+    tab_to(page, field)
+    page.keyboard.type(when.strftime("%m%d%Y"))
+    page.keyboard.press("Tab")
+    page.keyboard.type(when.strftime("%H%M"))
+    expect(field).to_have_value(when.strftime("%Y-%m-%dT%H:%M"))
+
+
+def same_day_and_month(after: dt.datetime, *, latest_before: dt.datetime | None = None) -> dt.datetime:
+    """The first day whose day and month are the same number after ``after`` (or the last one before
+    ``latest_before``), at ``after``'s time of day."""
+    candidates = [
+        after.replace(year=year, month=month, day=month)
+        for year in (after.year - 1, after.year, after.year + 1)
+        for month in range(1, 13)
+    ]
+    if latest_before is not None:
+        return max(c for c in candidates if c < latest_before)
+    return min(c for c in candidates if c > after)
+
+
 def agree(portal: Portal, page: Page, step: str) -> None:
     page.locator("a[href$='/agree/']").click()
     portal.step(page, f"{step}-confirm")
@@ -76,21 +108,25 @@ def test_officers_agree_topic_approve_plan_and_publish_call(portal):
     topic.refresh_from_db()
     assert topic.is_agreed
 
-    # 2. Partnership Plan: created by the JP officer from the default criteria, approved by both.
+    # 2. Partnership Plan: created by the JP officer from the default criteria (keyboard only),
+    # approved by both.
     jp.locator("nav").get_by_role("link", name="Partnership Plans").click()
     jp.locator("a[href$='/calls/plans/new/']").click()
-    jp.locator("#id_name").fill(PLAN)
-    jp.locator("#id_evaluation_procedure").fill("Each Side evaluates every eligible proposal in parallel.")
-    jp.locator("#id_selection_procedure").fill("A proposal is selected only when both Sides agree.")
-    jp.locator("#id_timeline").fill("2027-01-15 | Call opens\n2027-04-15 | Deadline")
-    jp.locator("#id_eu_funding").fill("7000000.00")
-    jp.locator("#id_jp_funding").fill("300000000")
+    type_into(jp, jp.locator("#id_name"), PLAN)
+    type_into(
+        jp, jp.locator("#id_evaluation_procedure"), "Each Side evaluates every eligible proposal in parallel."
+    )
+    type_into(jp, jp.locator("#id_selection_procedure"), "A proposal is selected only when both Sides agree.")
+    type_into(jp, jp.locator("#id_timeline"), "2027-01-15 | Call opens\n2027-04-15 | Deadline")
+    expect(jp.locator("#id_timeline")).to_have_value("2027-01-15 | Call opens\n2027-04-15 | Deadline")
+    type_into(jp, jp.locator("#id_eu_funding"), "7000000.00")
+    type_into(jp, jp.locator("#id_jp_funding"), "300000000")
     for prefix in ("eu", "jp"):
         threshold = jp.locator(f"#id_{prefix}_overall_threshold")
         if not threshold.input_value():
-            threshold.fill("10")
+            type_into(jp, threshold, "10")
     portal.step(jp, "jp-plan-form")
-    submit(jp)
+    press_button(jp, jp.locator("main form button[type=submit]"))
     plan = PartnershipPlan.objects.get(name=PLAN)
     expect(jp.locator("h1")).to_have_text(PLAN)
     jp.locator("a[href$='/approve/']").first.click()
@@ -105,27 +141,35 @@ def test_officers_agree_topic_approve_plan_and_publish_call(portal):
     version = plan.versions.get()
     assert version.in_force_since is not None
 
-    # 3. Call: drafted by the EU officer, its text approved by both Sides, then published.
+    # 3. Call: drafted by the EU officer (keyboard only), its text approved by both Sides, then
+    # published.
     eu.locator("nav").get_by_role("link", name="Calls", exact=True).click()
     eu.locator("a[href$='/calls/new/']").click()
-    now = timezone.now().astimezone(BRUSSELS)
-    deadline = (now + dt.timedelta(days=60)).replace(hour=17, minute=0)
-    eu.locator("#id_title").fill(CALL)
-    eu.locator("#id_identifier").fill("EUJ-QST-2027-01")
-    eu.locator("#id_description").fill(
-        "A joint call under the Letter of Intent on quantum science and technology."
+    now = timezone.now().astimezone(BRUSSELS).replace(second=0, microsecond=0)
+    # Already open when published (the worker opens it), closing at 17:00 Brussels time weeks ahead.
+    opens_at = same_day_and_month(now.replace(hour=13, minute=0), latest_before=now - dt.timedelta(hours=1))
+    deadline = same_day_and_month((now + dt.timedelta(days=45)).replace(hour=17, minute=0))
+    type_into(eu, eu.locator("#id_title"), CALL)
+    type_into(eu, eu.locator("#id_identifier"), "EUJ-QST-2027-01")
+    type_into(
+        eu,
+        eu.locator("#id_description"),
+        "A joint call under the Letter of Intent on quantum science and technology.",
     )
-    eu.get_by_label(TOPIC).check()
-    eu.locator("#id_plan_version").select_option(label=f"{PLAN} v1")
-    eu.locator("#id_zone").select_option("Europe/Brussels")
-    eu.locator("#id_opens_at").fill((now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
-    eu.locator("#id_deadline").fill(deadline.strftime("%Y-%m-%dT%H:%M"))
-    eu.locator("#id_eu_cap").fill("7000000.00")
-    eu.locator("#id_eu_per_proposal_cap").fill("1500000.00")
-    eu.locator("#id_jp_cap").fill("300000000")
-    eu.locator("#id_jp_per_proposal_cap").fill("60000000")
+    topic_box = eu.get_by_label(TOPIC)
+    tab_to(eu, topic_box)
+    eu.keyboard.press("Space")
+    expect(topic_box).to_be_checked()
+    choose_with_keyboard(eu, eu.locator("#id_plan_version"), f"{PLAN} v1")
+    choose_value_with_keyboard(eu, eu.locator("#id_zone"), "Europe/Brussels")
+    type_wall_clock(eu, eu.locator("#id_opens_at"), opens_at.replace(tzinfo=None))
+    type_wall_clock(eu, eu.locator("#id_deadline"), deadline.replace(tzinfo=None))
+    type_into(eu, eu.locator("#id_eu_cap"), "7000000.00")
+    type_into(eu, eu.locator("#id_eu_per_proposal_cap"), "1500000.00")
+    type_into(eu, eu.locator("#id_jp_cap"), "300000000")
+    type_into(eu, eu.locator("#id_jp_per_proposal_cap"), "60000000")
     portal.step(eu, "eu-call-form")
-    submit(eu)
+    press_button(eu, eu.locator("main form button[type=submit]"))
     call = Call.objects.get(identifier="EUJ-QST-2027-01")
     expect(eu.locator("h1")).to_have_text(CALL)
     # One deadline, shown in both zones: 17:00 in Brussels.
