@@ -315,6 +315,9 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The Celery task that claimed the job: its redelivery after a lost worker runs the job again,
+    # any other task leaves a running job alone.
+    task_id = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

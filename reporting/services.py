@@ -493,17 +493,29 @@ def build_export(kind: str, *, language: str, progress=None) -> bytes:
     return exports.build(kind, language=language, progress=progress)
 
 
-def run_export(job_id: int) -> ExportJob | None:
-    """Generate the file of a queued job. Safe to run twice: a finished job is not redone, a job
-    another worker is running is left alone (the row is claimed under a lock)."""
+def run_export(job_id: int, *, task_id: str = "") -> ExportJob | None:
+    """Generate the file of a queued job; the job finishes once.
+
+    The row is claimed under a lock by ``task_id``. A finished job is not redone. A running job is
+    left alone when another task claimed it less than the task time limit ago (a duplicate message);
+    the same task delivered again (its worker was killed mid-render, ``reject_on_worker_lost``) or a
+    claim older than the time limit runs it again."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
         if job is None or job.status == ExportStatus.FINISHED:
             return job
         stale = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-        if job.status == ExportStatus.RUNNING and job.started_at and job.started_at > stale:
-            return job  # another worker is on it; a redelivery after a crash finds it stale
-        _set_job_status(job, ExportStatus.RUNNING, started_at=timezone.now(), progress=5, error="")
+        redelivered = bool(task_id) and task_id == job.task_id
+        if (
+            job.status == ExportStatus.RUNNING
+            and job.started_at
+            and job.started_at > stale
+            and not redelivered
+        ):
+            return job  # another task is on it
+        _set_job_status(
+            job, ExportStatus.RUNNING, started_at=timezone.now(), progress=5, error="", task_id=task_id
+        )
     try:
         data = build_export(job.kind, language=job.language, progress=lambda value: _progress(job, value))
     except Exception as exc:  # any failure is shown to the requester rather than lost in a log
@@ -514,6 +526,9 @@ def run_export(job_id: int) -> ExportJob | None:
     if job.kind not in PDF_KINDS:
         name = f"loi-tables-{job.language}-{timezone.now():%Y%m%d-%H%M}.{EXTENSIONS[job.kind]}"
     with transaction.atomic():
+        current = ExportJob.objects.select_for_update().get(pk=job.pk)
+        if current.status == ExportStatus.FINISHED or current.task_id != job.task_id:
+            return current  # a stale claim was taken over meanwhile: the other task finishes it
         job.file.save(name, ContentFile(data), save=False)
         _set_job_status(
             job,

@@ -7,8 +7,13 @@ from . import services
 
 
 @shared_task(
-    name="reporting.run_export", acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True
+    bind=True,
+    name="reporting.run_export",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
 )
-def run_export_task(job_id: int) -> None:
-    """Generate an export; a finished job is not redone, so a redelivered message is harmless."""
-    services.run_export(job_id)
+def run_export_task(self, job_id: int) -> None:
+    """Generate an export; a finished job is not redone. The task id lets the same message, delivered
+    again after its worker died, take over its own running job."""
+    services.run_export(job_id, task_id=self.request.id or "")
