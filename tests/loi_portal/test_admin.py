@@ -13,7 +13,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.db import transaction
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,8 +86,9 @@ def _build_scenario() -> User:
 
 
 @pytest.fixture(scope="module")
-def superuser(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
+def superuser(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    with media, django_db_blocker.unblock(), transaction.atomic():
         user = _build_scenario()
         yield user
         transaction.set_rollback(True)
