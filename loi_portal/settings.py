@@ -239,6 +239,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reconcile-calls": {"task": "calls.reconcile_calls", "schedule": 60.0},
     "deadline-reminders": {"task": "proposals.send_deadline_reminders", "schedule": 300.0},
     "report-reminders": {"task": "reporting.send_report_reminders", "schedule": 900.0},
+    # Export jobs started while Redis was away (the page still answered) are queued from here.
+    "requeue-exports": {"task": "reporting.requeue_exports", "schedule": 60.0},
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -258,14 +260,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "loi_portal.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error answers of each operation (loi_portal/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "loi_portal.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "loi_portal.api.exceptions.exception_handler",
     # Fail open when Redis (the cache holding the counters) is away: see loi_portal/api/throttling.py.
     "DEFAULT_THROTTLE_CLASSES": [

@@ -318,6 +318,8 @@ class ExportJob(models.Model):
     # The Celery task that claimed the job: its redelivery after a lost worker runs the job again,
     # any other task leaves a running job alone.
     task_id = models.CharField(max_length=255, blank=True)
+    # When the broker took the job's message; empty while the broker could not be reached.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

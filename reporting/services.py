@@ -8,11 +8,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +48,8 @@ from .models import (
     ReportResult,
     ReportVersion,
 )
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_DURATION_MONTHS = 36
 # Reports are due this many days after the end of their period, at noon UTC (evening in Tokyo,
@@ -459,10 +463,48 @@ def start_export(kind: str, *, by, language: str = "en") -> ExportJob:
         raise ValidationError({"kind": [_("You may not make this export.")]})
     job = ExportJob.objects.create(kind=kind, language=language, requested_by=by)
     audit("export.start", by=by, obj=job, kind=kind, language=language)
+    transaction.on_commit(lambda: queue_export(job.pk))
+    return job
+
+
+# A job the broker never took is handed over again after this long (beat, every minute).
+REQUEUE_AFTER = dt.timedelta(minutes=1)
+
+
+def queue_export(job_id: int) -> bool:
+    """Hand a job to a worker; False when the broker could not be reached. Never raises (it runs
+    after the commit of a request): the job stays queued and ``requeue_waiting_exports`` hands it
+    over once the broker is back."""
     from .tasks import run_export_task
 
-    transaction.on_commit(lambda: run_export_task.delay(job.pk))
-    return job
+    try:
+        run_export_task.delay(job_id)
+    except Exception:  # the broker is down or unreachable; the queued row is the durable record
+        logger.warning("Could not queue export job %s; the periodic re-queue will.", job_id, exc_info=True)
+        return False
+    ExportJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+    return True
+
+
+def requeue_waiting_exports(*, now: dt.datetime | None = None, limit: int = 100) -> int:
+    """Queue again the jobs whose message was lost: queued for over a minute and never taken by the
+    broker (or taken longer ago than a task may run), or running on a claim older than the task time
+    limit. A duplicate message is harmless (``run_export`` finishes a job once). Returns how many
+    were handed over."""
+    now = now or timezone.now()
+    lost_after = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    waiting = ExportJob.objects.filter(
+        Q(status=ExportStatus.QUEUED, created_at__lt=now - REQUEUE_AFTER)
+        & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost_after))
+        | Q(status=ExportStatus.RUNNING, started_at__lt=lost_after)
+        & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost_after))
+    ).order_by("created_at", "pk")
+    handed = 0
+    for job_id in waiting.values_list("pk", flat=True)[:limit]:
+        if not queue_export(job_id):
+            break  # the broker is still away: the next run tries again
+        handed += 1
+    return handed
 
 
 def _set_job_status(job: ExportJob, status: str, **fields) -> None:
