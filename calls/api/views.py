@@ -1,6 +1,7 @@
 """REST API of the calls app: every write goes through calls.services; querysets come from
 calls.selectors, so hidden objects are 404; each action maps to a predicate of calls.permissions."""
 
+import django_filters
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -14,6 +15,7 @@ from loi_portal.models import User
 from loi_portal.services import approved_sides
 
 from .. import permissions, selectors, services
+from ..models import PartnershipPlan
 from . import serializers as s
 
 
@@ -107,6 +109,19 @@ class OpinionViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.OpinionSerializer(opinion).data)
 
 
+class PlanFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+    in_force = django_filters.BooleanFilter(method="filter_in_force", label="Has a version in force")
+
+    class Meta:
+        model = PartnershipPlan
+        fields = ["name", "in_force"]
+
+    def filter_in_force(self, queryset, name, value):
+        in_force = PartnershipPlan.objects.filter(versions__in_force_since__isnull=False).values("pk")
+        return queryset.filter(pk__in=in_force) if value else queryset.exclude(pk__in=in_force)
+
+
 class PlanViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Partnership Plans (officers only). Any edit is a new version (``new-version``)."""
 
@@ -117,6 +132,7 @@ class PlanViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
         "create": permissions.can_create_plan,
         "new_version": permissions.can_edit_plan,
     }
+    filterset_class = PlanFilter
     search_fields = ["name"]
     ordering_fields = ["created_at", "name"]
 

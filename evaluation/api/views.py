@@ -11,6 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from loi_portal.api.permissions import PredicateViewSetMixin
+from loi_portal.enums import SideCode
 from loi_portal.models import Side, User
 
 from .. import permissions as perms
@@ -95,13 +96,21 @@ class AssignmentViewSet(PredicateViewSetMixin, mixins.CreateModelMixin, viewsets
         return Response(AssignmentSerializer(assignment).data)
 
 
+class ReviewFilter(django_filters.FilterSet):
+    proposal = django_filters.NumberFilter(field_name="assignment__evaluation__proposal_id")
+
+    class Meta:
+        model = Review
+        fields = ["state", "proposal"]
+
+
 class ReviewViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Reviews the caller may read. POST saves the evaluator's draft for an assignment; PATCH changes
     it; submit makes it final."""
 
     serializer_class = ReviewSerializer
     ordering_fields = ["submitted_at"]
-    filterset_fields = ["state"]
+    filterset_class = ReviewFilter
     permission_map = {
         "list": None,
         "retrieve": None,
@@ -156,12 +165,21 @@ class ReviewViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
+class ConsensusFilter(django_filters.FilterSet):
+    proposal = django_filters.NumberFilter(field_name="evaluation__proposal_id")
+    side = django_filters.ChoiceFilter(field_name="evaluation__side__code", choices=SideCode.choices)
+
+    class Meta:
+        model = Consensus
+        fields = ["state", "proposal", "side", "passes_thresholds"]
+
+
 class ConsensusViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Consensus reports: the Side's officers and rapporteur; the other Side's officers once released.
     POST records (or changes) the consensus of an evaluation; finalise makes it final."""
 
     serializer_class = ConsensusSerializer
-    filterset_fields = ["state"]
+    filterset_class = ConsensusFilter
     ordering_fields = ["weighted_total", "finalised_at"]
     permission_map = {
         "list": None,
@@ -212,7 +230,8 @@ class RankingViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CallEvaluationSerializer
     permission_map = {"list": None, "retrieve": perms.can_view_ranking, "release": perms.can_release}
-    filterset_fields = ["call"]
+    filterset_fields = ["call", "side__code"]
+    ordering_fields = ["call", "side__code", "released_at"]
 
     def get_queryset(self):
         return selectors.call_evaluations_for_user(self.request.user)
@@ -235,6 +254,7 @@ class SelectionViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = SelectionListSerializer
     filterset_fields = ["call"]
+    ordering_fields = ["call", "effective_at", "updated_at"]
     permission_map = {
         "list": None,
         "retrieve": None,
@@ -269,11 +289,20 @@ class SelectionViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(SelectionListSerializer(self.get_queryset().get(pk=selection.pk)).data)
 
 
+class FundingDecisionFilter(django_filters.FilterSet):
+    # The Side by its code, as the decisions show it.
+    side = django_filters.ChoiceFilter(field_name="side__code", choices=SideCode.choices)
+
+    class Meta:
+        model = FundingDecision
+        fields = ["call", "proposal", "side"]
+
+
 class FundingDecisionViewSet(PredicateViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Funding decisions. POST records (or changes) the decision for a participant of the officer's Side."""
 
     serializer_class = FundingDecisionSerializer
-    filterset_fields = ["call", "proposal", "side"]
+    filterset_class = FundingDecisionFilter
     ordering_fields = ["decided_at", "amount_minor"]
     # Create: the serializer finds the partner only among the caller's fundable participants.
     permission_map = {"list": None, "retrieve": None, "create": None}
@@ -299,7 +328,8 @@ class ReviewRequestViewSet(PredicateViewSetMixin, mixins.CreateModelMixin, views
     """Requests for evaluation review: filed by the consortium, answered by the Side concerned."""
 
     serializer_class = ReviewRequestSerializer
-    filterset_fields = ["state", "proposal"]
+    filterset_fields = ["state", "proposal", "side__code"]
+    ordering_fields = ["requested_at", "answered_at", "state"]
     permission_map = {
         "list": None,
         "retrieve": None,

@@ -33,6 +33,8 @@ class LetterViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The letter, its signatories and the operational date (a public record)."""
 
     serializer_class = s.LetterSerializer
+    filterset_fields = ["sensitivity"]
+    ordering_fields = ["signed_on", "title"]
     permission_map = {
         "list": None,
         "retrieve": None,
@@ -102,6 +104,8 @@ class DecisionViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = s.DecisionSerializer
     permission_map = {"list": None, "retrieve": None, "approve": can_approve_discontinuation_decision}
+    filterset_fields = {"notice": ["exact"], "agreed_at": ["isnull"]}
+    ordering_fields = ["proposed_at", "effective_on", "agreed_at"]
 
     def get_queryset(self):
         return selectors.discontinuation_decisions_for_user(self.request.user).order_by("pk")
