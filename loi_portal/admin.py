@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import selectors
-from .admin_mixins import ConfidentialAdminMixin
+from .admin_mixins import ConfidentialAdminMixin, ReadOnlyAdminMixin
 from .models import Approval, AuditEntry, Organisation, Side, SideRole, User
 
 
@@ -75,16 +76,50 @@ class AuditEntryAdmin(ConfidentialAdminMixin, admin.ModelAdmin):
 
 # -- background work (Celery): outbox, queued countdowns, failed jobs --------------------------------
 
-from .models import FailedJob, OutboxMessage, ScheduledTask  # noqa: E402
+from .models import FailedJob, OutboxMessage, OutboxStatus, ScheduledTask  # noqa: E402
+from .notifications import retry_outbox_message  # noqa: E402
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only and without the bodies: a body holds live password-set and confirmation links,
+    receipts and evaluation summaries, and an editable address or body would let mail be redirected
+    or rewritten. Messages are written by ``notify`` alone; a failed one can be queued again."""
+
     list_display = ["created_at", "event", "to_address", "status", "attempts", "sent_at"]
     list_filter = ["status", "event", "language"]
     search_fields = ["to_address", "event", "subject", "dedupe_key"]
     list_select_related = ["recipient"]
-    readonly_fields = ["recipient", "dedupe_key", "created_at", "sent_at"]
+    fields = [
+        "created_at",
+        "event",
+        "recipient",
+        "to_address",
+        "language",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+        "dedupe_key",
+    ]
+    readonly_fields = fields
+    actions = ["retry_failed"]
+
+    @admin.action(description=_("Queue the failed messages again"))
+    def retry_failed(self, request, queryset):
+        failed = list(queryset.filter(status=OutboxStatus.FAILED))
+        for message in failed:
+            retry_outbox_message(message, by=request.user)
+        count = len(failed)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed message queued again.", "%(count)d failed messages queued again.", count
+            )
+            % {"count": count},
+        )
 
 
 @admin.register(ScheduledTask)

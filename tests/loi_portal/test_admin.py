@@ -20,7 +20,7 @@ from django.utils import timezone
 from calls.services import request_opinion
 from loi_portal import governance, services
 from loi_portal.enums import Role
-from loi_portal.models import FailedJob, ScheduledTask, User
+from loi_portal.models import AuditEntry, FailedJob, OutboxMessage, OutboxStatus, ScheduledTask, User
 from reporting import services as reporting
 from tests.factories import (
     TopicFactory,
@@ -137,3 +137,90 @@ def test_the_scenario_gives_most_admins_an_object_to_open(superuser):
     assert len(with_object) >= 0.75 * len(REGISTERED), ", ".join(
         sorted(m._meta.label for m, _ in REGISTERED if m not in with_object)
     )
+
+
+# -- the outbox: read-only, bodies never shown -------------------------------------------------------
+
+
+def _outbox_client(superuser):
+    client = Client()
+    client.force_login(User.objects.get(pk=superuser.pk))
+    return client
+
+
+def _invitation_message():
+    return OutboxMessage.objects.get(event="account.invite", to_address="new.evaluator@ec.example.eu")
+
+
+def test_the_outbox_admin_shows_a_message_without_its_body(superuser):
+    message = _invitation_message()
+    assert "/accounts/reset/" in message.body  # a live password-set link
+    client = _outbox_client(superuser)
+    page = client.get(reverse("admin:loi_portal_outboxmessage_change", args=[message.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert message.to_address in html and message.subject in html
+    assert "/accounts/reset/" not in html and message.body.splitlines()[0][:40] not in html
+    assert 'name="body"' not in html and 'name="to_address"' not in html
+    listing = client.get(reverse("admin:loi_portal_outboxmessage_changelist"), {"q": "accounts/reset"})
+    assert message.to_address not in listing.content.decode()  # the body is not searchable either
+
+
+def test_the_outbox_admin_cannot_add_change_or_delete_messages(superuser):
+    message = _invitation_message()
+    client = _outbox_client(superuser)
+    change_url = reverse("admin:loi_portal_outboxmessage_change", args=[message.pk])
+    redirected = client.post(
+        change_url,
+        {"to_address": "attacker@example.org", "body": "Click here", "subject": "Hi", "status": "pending"},
+    )
+    assert redirected.status_code == 403
+    assert client.get(reverse("admin:loi_portal_outboxmessage_add")).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:loi_portal_outboxmessage_add"), {"to_address": "x@example.org"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("admin:loi_portal_outboxmessage_delete", args=[message.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    bulk_delete = client.post(
+        reverse("admin:loi_portal_outboxmessage_changelist"),
+        {"action": "delete_selected", "_selected_action": [message.pk], "post": "yes"},
+    )
+    assert bulk_delete.status_code == 302  # back to the list: there is no such action here
+    actions = client.get(reverse("admin:loi_portal_outboxmessage_changelist")).content.decode()
+    assert 'value="retry_failed"' in actions and 'value="delete_selected"' not in actions
+    unchanged = OutboxMessage.objects.get(pk=message.pk)
+    assert (unchanged.to_address, unchanged.body, unchanged.subject) == (
+        message.to_address,
+        message.body,
+        message.subject,
+    )
+
+
+def test_failed_messages_can_be_queued_again_from_the_outbox_admin(
+    superuser, django_capture_on_commit_callbacks
+):
+    failed = _invitation_message()
+    OutboxMessage.objects.filter(pk=failed.pk).update(status=OutboxStatus.FAILED, attempts=5)
+    sent = OutboxMessage.objects.create(
+        to_address="done@example.org", subject="s", body="b", event="x", status=OutboxStatus.SENT
+    )
+    response = _outbox_client(superuser).post(
+        reverse("admin:loi_portal_outboxmessage_changelist"),
+        {"action": "retry_failed", "_selected_action": [failed.pk, sent.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "1 failed message queued again." in response.content.decode()
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == (OutboxStatus.PENDING, 0)
+    assert OutboxMessage.objects.get(pk=sent.pk).status == OutboxStatus.SENT
+    assert AuditEntry.objects.filter(
+        action="outbox.retry", object_id=str(failed.pk), actor_id=superuser.pk
+    ).exists()
