@@ -6,10 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 
 from calls.enums import CallState
 from calls.models import Call
+from evaluation.models import FundingDecision
 from loi_portal.enums import Sensitivity
 from loi_portal.money import from_minor
 from loi_portal.selectors import JOINT, may_disclose
@@ -161,12 +162,22 @@ def monitoring_indicators(*, audience: str = "officers") -> dict:
     for row in partner_rows:
         participants[row["proposal__call_id"]][row["side__code"]] = row["participants"]
         selected_participants[row["proposal__call_id"]][row["side__code"]] = row["selected"]
-    funding_rows = ProjectFunding.objects.values("project__proposal__call_id", "side__code").annotate(
-        total=Sum("amount_minor")
+    # Committed funding is each Side's funding decisions (evaluation), whether or not the project
+    # exists yet; each Side funds only its own participants, and like the selection it counts once
+    # the call's outcomes are released.
+    funding_rows = (
+        FundingDecision.objects.filter(
+            call__in=[c.pk for c in calls if c.state in RELEASED_CALL_STATES],
+            proposal__state=ProposalState.SELECTED,
+            partner__side_id=F("side_id"),
+            amount_minor__gt=0,
+        )
+        .values("call_id", "side__code")
+        .annotate(total=Sum("amount_minor"))
     )
     funding = defaultdict(lambda: {"EU": 0, "JP": 0})
     for row in funding_rows:
-        funding[row["project__proposal__call_id"]][row["side__code"]] = row["total"] or 0
+        funding[row["call_id"]][row["side__code"]] = row["total"] or 0
 
     call_rows = []
     totals = {

@@ -130,6 +130,7 @@ def test_council_report_shows_only_public_projects_jstcc_also_joint_ones(report_
     assert "Kagome" in jstcc
     # Combined figures name their reference rate and its date.
     assert "1 EUR = 160" in council
+    assert "JPY of March 31, 2026" in " ".join(council.split())
 
 
 def test_council_report_never_contains_scores(report_data):

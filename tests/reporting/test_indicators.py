@@ -95,3 +95,28 @@ def test_a_joint_project_reaches_the_council_only_with_a_recorded_permission(eu_
     council = selectors.monitoring_indicators(audience="council")
     assert council["projects"] == [joint]
     assert council["sensitivity"] == "restricted"  # no longer a public document
+
+
+def test_committed_funding_comes_from_the_funding_decisions_before_any_project_exists(eu_officer):
+    from tests.reporting.helpers import make_selected_proposal
+
+    awarded = make_call(state=CallState.AWARDED)
+    make_selected_proposal(call=awarded)  # both Sides decided; nobody has created the project yet
+    make_project(officer=eu_officer, call=awarded)
+    # A call whose selection is not released shows no funding, like it shows no selection.
+    make_selected_proposal(call=make_call(state=CallState.SELECTION))
+    ind = selectors.monitoring_indicators()
+    rows = {row["call"].pk: row for row in ind["calls"]}
+    # Each selected proposal: €1,000,000 for the EU partner, ¥50,000,000 for the Japanese one.
+    assert rows[awarded.pk]["funding"] == {"EU": 200_000_000, "JP": 100_000_000}
+    assert ind["totals"]["funding"] == {"EU": 200_000_000, "JP": 100_000_000}
+    assert ind["project_count"] == 1
+
+
+def test_a_withdrawn_funding_decision_is_no_longer_committed(eu_officer):
+    from evaluation.models import FundingDecision
+    from tests.reporting.helpers import make_selected_proposal
+
+    proposal = make_selected_proposal(call=make_call(state=CallState.AWARDED))
+    FundingDecision.objects.filter(proposal=proposal, side__code="JP").delete()
+    assert selectors.monitoring_indicators()["totals"]["funding"] == {"EU": 100_000_000, "JP": 0}

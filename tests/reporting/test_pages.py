@@ -171,6 +171,8 @@ def test_officer_records_an_exchange_rate_on_the_dashboard(client_eu_officer):
     assert response.status_code == 302
     page = client_eu_officer.get(reverse("reporting:monitoring"))
     assert b"1 EUR = 161.25" in page.content or b"161.2500" in page.content
+    # The combined figure names the day of the rate it used.
+    assert b"JPY of 2026-03-31 (ECB)" in page.content
 
 
 def test_pages_have_no_inline_script_or_style(client_eu_officer, project):
