@@ -15,6 +15,11 @@ class Conflict(exceptions.APIException):
     default_detail = "This object was changed by someone else; reload it and try again."
     default_code = "conflict"
 
+    def __init__(self, detail=None, code=None, *, current_lock_version: int | None = None):
+        super().__init__(detail, code)
+        # Kept apart: an APIException's detail would turn the number into a string.
+        self.current_lock_version = current_lock_version
+
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
@@ -32,4 +37,7 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, Conflict) and exc.current_lock_version is not None and isinstance(response.data, dict):
+        response.data["current_lock_version"] = exc.current_lock_version
+    return response

@@ -34,7 +34,7 @@ from .serializers import (
 
 
 def _conflict(exc: services.EditConflict) -> Conflict:
-    return Conflict(detail={"lock_version": [str(exc)], "current_lock_version": exc.current_version})
+    return Conflict(detail={"lock_version": [str(exc)]}, current_lock_version=exc.current_version)
 
 
 class ProposalFilter(django_filters.FilterSet):
