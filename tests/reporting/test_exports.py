@@ -233,3 +233,16 @@ def test_export_report_command_writes_the_pdf(report_data, tmp_path):
     call_command("export_report", "jstcc", "--language", "ja", "--output", str(output), stdout=io.StringIO())
     text, _reader = pdf_text(output.read_bytes())
     assert "量子もつれ" in text
+
+
+def test_export_report_command_writes_the_council_report_in_english(report_data, tmp_path):
+    output = tmp_path / "council.pdf"
+    stdout = io.StringIO()
+    call_command("export_report", "council", "--output", str(output), stdout=stdout)
+    data = output.read_bytes()
+    assert f"Wrote {len(data)} bytes to {output}" in stdout.getvalue()
+    text, _reader = pdf_text(data)
+    assert "Report to the Japan–EU Digital Partnership Council" in " ".join(text.split())
+    assert "Sensitivity: Public" in text
+    # The Council sees the public project only, not the joint one.
+    assert "量子もつれ" in text and "Kagome" not in text
