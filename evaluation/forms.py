@@ -97,6 +97,15 @@ class ConsensusForm(CriteriaScoresForm):
         help_text=_("Where the experts disagree, the minority's view and reasons."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # The consensus version the page was loaded with (0 before the first save): a save from an older
+    # one is refused as an edit conflict.
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def take_version(self, version: int) -> None:
+        """After a conflict, the form keeps what was typed and carries the saved version, so that
+        saving again (having compared) replaces it deliberately."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("lock_version")] = str(version)
 
 
 class ConflictDeclarationForm(PortalFormMixin, forms.Form):

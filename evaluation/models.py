@@ -183,6 +183,9 @@ class Consensus(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
     finalised_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic concurrency: the officers and the rapporteur send the version they started from
+    # (0 before the first save); every save, finalisation and reopening increments it.
+    lock_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("consensus")

@@ -31,7 +31,7 @@ from loi_portal.permissions import is_officer_of
 from loi_portal.services import approve, approved_sides, audit, grant, revoke, side_role_group
 from proposals.enums import ProposalState
 from proposals.models import Partner, Proposal
-from proposals.services import _transition_many, transition_proposal
+from proposals.services import EditConflict, _transition_many, transition_proposal
 
 from .enums import (
     DEFAULT_CONFLICT_TYPES,
@@ -600,6 +600,23 @@ def _apply_result(consensus: Consensus, terms: PlanSideTerms) -> None:
     consensus.passes_thresholds = result["passes_thresholds"]
 
 
+def consensus_conflict(consensus: Consensus) -> EditConflict:
+    """The conflict raised by a stale save, naming who saved the consensus and when."""
+    if consensus.pk is None:  # deleted meanwhile: nothing to name
+        return EditConflict(current_version=0)
+    return EditConflict(
+        _(
+            "%(name)s saved this consensus at %(time)s while you were editing; your changes were not "
+            "saved. Compare them with the saved version, then save again to replace it."
+        )
+        % {
+            "name": consensus.updated_by.get_full_name() or consensus.updated_by.get_username(),
+            "time": timezone.localtime(consensus.updated_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        current_version=consensus.lock_version,
+    )
+
+
 @transaction.atomic
 def save_consensus(
     evaluation: ProposalEvaluation,
@@ -609,8 +626,14 @@ def save_consensus(
     overall_comment: str | None = None,
     majority_view: str | None = None,
     minority_view: str | None = None,
+    lock_version: int | None = None,
 ) -> Consensus:
-    """Record the consensus scores and comments; threshold results and totals are computed."""
+    """Record the consensus scores and comments; threshold results and totals are computed.
+
+    ``lock_version`` is the consensus version the writer started from (0 when there was no
+    consensus yet): when another officer or the rapporteur saved meanwhile, ``EditConflict`` is
+    raised and nothing is written. ``None`` skips the check (scripts and the demo). The evaluation
+    row is locked, so two saves of the same version cannot both pass."""
     evaluation = (
         ProposalEvaluation.objects.select_for_update()
         .select_related("call_evaluation", "proposal__call")
@@ -623,6 +646,8 @@ def save_consensus(
     consensus = Consensus.objects.filter(evaluation=evaluation).first() or Consensus(
         evaluation=evaluation, updated_by=by
     )
+    if lock_version is not None and lock_version != consensus.lock_version:
+        raise consensus_conflict(consensus)
     if consensus.state == ConsensusState.FINAL:
         raise ValidationError(_("The consensus is final; reopen it to change it."))
     terms = terms_for(evaluation.proposal.call, evaluation.side_id)
@@ -650,6 +675,7 @@ def save_consensus(
         if value is not None:
             setattr(consensus, attr, value)
     consensus.updated_by = by
+    consensus.lock_version += 1
     consensus.save()
     for code, (score, comment) in cleaned.items():
         row, _c = ConsensusScore.objects.get_or_create(consensus=consensus, criterion=criteria[code])
@@ -690,6 +716,7 @@ def finalise_consensus(consensus: Consensus, *, by) -> Consensus:
     consensus.state = ConsensusState.FINAL
     consensus.finalised_at = timezone.now()
     consensus.updated_by = by
+    consensus.lock_version += 1
     consensus.save()
     audit("evaluation.consensus.final", by=by, obj=consensus, sides=[evaluation.side.code])
     return consensus
@@ -697,11 +724,18 @@ def finalise_consensus(consensus: Consensus, *, by) -> Consensus:
 
 @transaction.atomic
 def reopen_consensus(consensus: Consensus, *, by) -> Consensus:
+    # Locked and read afresh: the caller's copy may predate another writer's save.
+    consensus = (
+        Consensus.objects.select_for_update(of=("self",))
+        .select_related("evaluation__call_evaluation", "evaluation__side")
+        .get(pk=consensus.pk)
+    )
     _require_officer(by, consensus.evaluation.side_id)
     _require_not_released(consensus.evaluation.call_evaluation)
     consensus.state = ConsensusState.DRAFT
     consensus.finalised_at = None
     consensus.updated_by = by
+    consensus.lock_version += 1
     consensus.save()
     audit("evaluation.consensus.reopen", by=by, obj=consensus, sides=[consensus.evaluation.side.code])
     return consensus

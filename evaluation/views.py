@@ -35,7 +35,7 @@ from .forms import (
     WithdrawFundingForm,
     apply_errors,
 )
-from .models import CallEvaluation, ProposalEvaluation, Review, SelectionList
+from .models import CallEvaluation, Consensus, ProposalEvaluation, Review, SelectionList
 from .permissions import (
     can_assign,
     can_declare,
@@ -356,14 +356,16 @@ def consensus(request, pk):
             "overall_comment": current.overall_comment,
             "majority_view": current.majority_view,
             "minority_view": current.minority_view,
+            "lock_version": current.lock_version,
         }
         if current
-        else {}
+        else {"lock_version": 0}
     )
     form = ConsensusForm(request.POST or None, terms=terms, initial_scores=initial_scores, initial=initial)
     writable = can_write_consensus(request.user, evaluation) and (
         current is None or current.state == ConsensusState.DRAFT
     )
+    conflict = None
     if request.method == "POST":
         try:
             if "reopen" in request.POST and current and can_reopen_consensus(request.user, current):
@@ -377,6 +379,7 @@ def consensus(request, pk):
                     overall_comment=form.cleaned_data["overall_comment"],
                     majority_view=form.cleaned_data["majority_view"],
                     minority_view=form.cleaned_data["minority_view"],
+                    lock_version=form.cleaned_data["lock_version"],
                 )
                 if "finalise" in request.POST:
                     services.finalise_consensus(saved, by=request.user)
@@ -384,6 +387,16 @@ def consensus(request, pk):
                 else:
                     messages.success(request, _("The consensus draft has been saved."))
                 return redirect("evaluation:consensus", pk)
+        except services.EditConflict as exc:
+            # Someone saved meanwhile: keep what was typed, show the saved version beside it.
+            form.add_error(None, str(exc))
+            form.take_version(exc.current_version)
+            conflict = (
+                Consensus.objects.filter(evaluation=evaluation)
+                .select_related("updated_by")
+                .prefetch_related("scores__criterion")
+                .first()
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
     if not writable:
@@ -400,6 +413,7 @@ def consensus(request, pk):
             "writable": writable,
             "can_reopen": bool(current and can_reopen_consensus(request.user, current)),
             "terms": terms,
+            "conflict": conflict,
         },
     )
 

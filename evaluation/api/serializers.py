@@ -136,12 +136,18 @@ class ConsensusSerializer(serializers.ModelSerializer):
             "weighted_total",
             "passes_thresholds",
             "finalised_at",
+            "lock_version",
         ]
         read_only_fields = fields
 
 
 class ConsensusWriteSerializer(serializers.Serializer):
     evaluation = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    lock_version = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_ID,
+        help_text="The consensus's lock_version the client loaded, 0 when it had none yet (409 when stale).",
+    )
     scores = serializers.DictField(
         child=ScoreInputSerializer(), required=False, help_text="By criterion code."
     )

@@ -4,7 +4,7 @@ selectors, so anything behind a wall is a 404; every action maps to a predicate.
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -191,7 +191,13 @@ class ConsensusViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.consensus_for_user(self.request.user).order_by("pk")
 
-    @extend_schema(request=ConsensusWriteSerializer, responses={200: ConsensusSerializer})
+    @extend_schema(
+        request=ConsensusWriteSerializer,
+        responses={
+            200: ConsensusSerializer,
+            409: OpenApiResponse(description="Saved meanwhile by someone else: reload, compare, send again."),
+        },
+    )
     def create(self, request, *args, **kwargs):
         data = ConsensusWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -208,7 +214,15 @@ class ConsensusViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
             raise NotFound
         values = dict(data.validated_data)
         values.pop("evaluation", None)
-        consensus = services.save_consensus(evaluation, by=request.user, **values)
+        try:
+            consensus = services.save_consensus(evaluation, by=request.user, **values)
+        except services.EditConflict as exc:
+            # The proposals API's body, with the version as a number (an APIException's detail
+            # would turn it into a string).
+            return Response(
+                {"lock_version": [str(exc)], "current_lock_version": exc.current_version},
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(ConsensusSerializer(self._reload(consensus)).data)
 
     @extend_schema(request=None, responses={200: ConsensusSerializer})

@@ -125,6 +125,7 @@ def test_consensus_and_ranking_hidden_from_other_side_until_release(one, eu_offi
 def test_consensus_written_through_the_api_has_computed_totals(one, eu_officer, jp_officer):
     payload = {
         "evaluation": one["eu"].pk,
+        "lock_version": 0,
         "scores": {k: {"score": str(v), "comment": "ok"} for k, v in EU_PASS.items()},
     }
     assert api(jp_officer).post(f"{API}/consensus/", payload, format="json").status_code == 404
@@ -133,6 +134,31 @@ def test_consensus_written_through_the_api_has_computed_totals(one, eu_officer, 
     assert response.json()["total"] == "12.00"
     final = api(eu_officer).post(f"{API}/consensus/{response.json()['id']}/finalise/")
     assert final.json()["state"] == "final" and final.json()["passes_thresholds"] is True
+
+
+def test_stale_consensus_write_through_the_api_is_a_409_and_changes_nothing(
+    one, eu_officer, eu_evaluator, jp_officer
+):
+    make_assignment(one["eu"], eu_evaluator, officer=eu_officer)
+    services.name_rapporteur(one["eu"], eu_evaluator, by=eu_officer)
+    url = f"{API}/consensus/"
+    first = {"evaluation": one["eu"].pk, "lock_version": 0, "majority_view": "The rapporteur's view"}
+    saved = api(eu_evaluator).post(url, first, format="json")
+    assert saved.status_code == 200 and saved.json()["lock_version"] == 1
+    stale = api(eu_officer).post(url, {**first, "majority_view": "The officer's view"}, format="json")
+    assert stale.status_code == 409
+    assert stale.json()["current_lock_version"] == 1 and "lock_version" in stale.json()
+    assert (
+        api(eu_officer).get(f"{url}{saved.json()['id']}/").json()["majority_view"] == "The rapporteur's view"
+    )
+    missing = api(eu_officer).post(url, {"evaluation": one["eu"].pk, "majority_view": "x"}, format="json")
+    assert missing.status_code == 400 and "lock_version" in missing.json()
+    fresh = api(eu_officer).post(
+        url, {**first, "lock_version": 1, "majority_view": "The officer's view"}, format="json"
+    )
+    assert fresh.status_code == 200 and fresh.json()["majority_view"] == "The officer's view"
+    # The other Side learns nothing, stale or not.
+    assert api(jp_officer).post(url, {**first, "lock_version": 0}, format="json").status_code == 404
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The evaluation pages in use: forms keep values and name fields, confirmation steps, query counts."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -276,3 +278,36 @@ def test_summary_shows_each_score_out_of_the_scale_with_its_threshold_labelled(o
     assert "4.0 / 5.0 (threshold 3.0)" in text
     assert "4.0 / 3.0" not in text
     assert "12.00 (overall threshold 10.00)" in text
+
+
+def _lock_version(body: str) -> str:
+    return re.search(r'name="lock_version" value="(\d+)"', body).group(1)
+
+
+def test_consensus_saved_meanwhile_by_the_rapporteur_is_an_edit_conflict_on_the_page(
+    eu_eval, eu_officer, eu_evaluator, client_for
+):
+    make_assignment(eu_eval, eu_evaluator, officer=eu_officer)
+    services.name_rapporteur(eu_eval, eu_evaluator, by=eu_officer)
+    url = reverse("evaluation:consensus", args=[eu_eval.pk])
+    officer, rapporteur = client_for(eu_officer), client_for(eu_evaluator)
+    loaded = _lock_version(officer.get(url).content.decode())
+    assert loaded == _lock_version(rapporteur.get(url).content.decode()) == "0"
+    rapporteur.post(
+        url,
+        {"score_excellence": "4", "majority_view": "The rapporteur's majority", "lock_version": loaded},
+    )
+    typed = {"score_excellence": "3.5", "majority_view": "The officer's majority", "lock_version": loaded}
+    stale = officer.post(url, typed)
+    body = stale.content.decode()
+    assert stale.status_code == 200
+    assert "saved this consensus at" in body and "your changes were not saved" in body
+    assert "The officer&#x27;s majority" in body and 'value="3.5"' in body  # what was typed is kept
+    assert "The rapporteur&#x27;s majority" in body  # beside the version saved meanwhile
+    eu_eval.consensus.refresh_from_db()
+    assert eu_eval.consensus.majority_view == "The rapporteur's majority"
+    # Having compared, saving again replaces the rapporteur's version deliberately.
+    officer.post(url, {**typed, "lock_version": _lock_version(body)})
+    eu_eval.consensus.refresh_from_db()
+    assert eu_eval.consensus.majority_view == "The officer's majority"
+    assert str(eu_eval.consensus.scores.get(criterion__code="excellence").score) == "3.5"
