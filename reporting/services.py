@@ -180,15 +180,71 @@ def create_project(
     return project
 
 
+def council_permission_of(project: Project):
+    """The written permission, recorded in the disclosure register, of one of the project's
+    participants to disclose the project to the Digital Partnership Council; None when there is none."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from loi_portal.governance_models import DisclosureAudience, DisclosurePermission
+
+    from .selectors import COUNCIL
+
+    return (
+        DisclosurePermission.objects.filter(
+            content_type=ContentType.objects.get_for_model(Project),
+            object_id=project.pk,
+            audience=DisclosureAudience.THIRD_PARTY,
+            third_party__iexact=COUNCIL,
+            provided_by__in=project.proposal.partners.values("organisation"),
+        )
+        .order_by("-permitted_on", "-pk")
+        .first()
+    )
+
+
 @transaction.atomic
 def set_project_sensitivity(project: Project, sensitivity: str, *, by) -> Project:
-    """Say who may read the project's outcomes in exported reports (public = the Council report too)."""
+    """Say who may read the project's outcomes in exported reports (public = the Council report too).
+
+    Making a project public discloses it to a third party, so under section III.1 of the letter it
+    needs the written permission of a participant of the project, recorded in the disclosure
+    register for the Digital Partnership Council; an officer of either Side alone cannot. Making a
+    project less visible needs nothing."""
+    if by is not None and not permissions.can_change_project(by, project):
+        raise ValidationError(_("Only a programme officer can change the sensitivity of a project."))
     if sensitivity not in Sensitivity.values:
         raise ValidationError({"sensitivity": [_("Choose a valid sensitivity.")]})
-    previous = project.sensitivity
+    from .selectors import COUNCIL
+
+    locked = Project.objects.select_for_update().select_related("proposal").get(pk=project.pk)
+    previous = locked.sensitivity
+    permission = None
+    if sensitivity == Sensitivity.PUBLIC and previous != Sensitivity.PUBLIC:
+        permission = council_permission_of(locked)
+        if permission is None:
+            raise ValidationError(
+                {
+                    "sensitivity": [
+                        _(
+                            "A project becomes public only with the written permission of one of its "
+                            "participants. Record it first in the disclosure register (to the third "
+                            "party “%(council)s”)."
+                        )
+                        % {"council": COUNCIL}
+                    ]
+                }
+            )
+    locked.sensitivity = sensitivity
+    locked.save(update_fields=["sensitivity"])
     project.sensitivity = sensitivity
-    project.save(update_fields=["sensitivity"])
-    audit("project.sensitivity", by=by, obj=project, old=previous, new=sensitivity)
+    audit(
+        "project.sensitivity",
+        by=by,
+        obj=locked,
+        old=previous,
+        new=sensitivity,
+        permission=permission.pk if permission else None,
+    )
     return project
 
 

@@ -87,9 +87,13 @@ def project_detail(request, pk):
         if not can_change:
             raise PermissionDenied
         if form.is_valid():
-            services.set_project_sensitivity(project, form.cleaned_data["sensitivity"], by=request.user)
-            messages.success(request, _("The sensitivity of the project was changed."))
-            return redirect("reporting:project", project.pk)
+            try:
+                services.set_project_sensitivity(project, form.cleaned_data["sensitivity"], by=request.user)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The sensitivity of the project was changed."))
+                return redirect("reporting:project", project.pk)
     return render(
         request,
         "reporting/project_detail.html",

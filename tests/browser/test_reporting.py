@@ -9,7 +9,6 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from calls.enums import CallState
-from reporting import services
 from reporting.enums import ReportState
 from tests.browser.accessibility import (
     choose_value_with_keyboard,
@@ -19,7 +18,7 @@ from tests.browser.accessibility import (
     type_into,
 )
 from tests.factories import make_call, make_user
-from tests.reporting.helpers import make_project
+from tests.reporting.helpers import make_project, make_public
 
 pytestmark = pytest.mark.browser
 
@@ -77,7 +76,7 @@ def test_coordinators_report_and_officer_exports_council_pdf(portal, tmp_path):
         acronym="QUAKE",
         title="Quantum gravimeter networks for earthquake early warning",
     )
-    services.set_project_sensitivity(project, "public", by=officer)
+    make_public(project, by=officer)
     report = project.reports.order_by("number").first()
 
     # 1. The EU coordinator writes the summary and adds a co-authored publication.

@@ -52,3 +52,21 @@ def make_project(officer=None, **kwargs):
 def coordinators(project):
     members = project.proposal.members.filter(role="coordinator").select_related("user")
     return {m.side.code: m.user for m in members}
+
+
+def make_public(project, *, by):
+    """Record a participant's written permission to disclose ``project`` to the Council, then make it
+    public (the letter's section III.1 asks for both, in that order)."""
+    from loi_portal.governance import record_disclosure_permission
+
+    record_disclosure_permission(
+        project,
+        what="Project outcomes",
+        provided_by=project.proposal.partners.first().organisation,
+        audience="third_party",
+        third_party="Digital Partnership Council",
+        permitted_on=dt.date(2026, 6, 1),
+        permission_text="We agree that our project is reported to the Digital Partnership Council.",
+        by=by,
+    )
+    return services.set_project_sensitivity(project, "public", by=by)

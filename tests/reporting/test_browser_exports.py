@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from calls.enums import CallState
-from reporting import services
 from tests.browser.conftest import (  # noqa: F401 - fixtures of the browser journeys, reused here
     _migration_data_kept,
     browser,
@@ -19,7 +18,7 @@ from tests.browser.conftest import (  # noqa: F401 - fixtures of the browser jou
     portal,
 )
 from tests.factories import make_call, make_user
-from tests.reporting.helpers import make_project
+from tests.reporting.helpers import make_project, make_public
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +27,7 @@ def test_officer_exports_with_progress_bar_and_download(portal, tmp_path):  # no
     officer = make_user("EU", "officer", username="export_officer")
     call = make_call(state=CallState.AWARDED, title="量子技術の共同公募")
     project = make_project(officer=officer, call=call, acronym="=CMD()")
-    services.set_project_sensitivity(project, "public", by=officer)
+    make_public(project, by=officer)
 
     page = portal.page_for("export_officer")
     page.goto(portal.url("/reporting/monitoring/"))

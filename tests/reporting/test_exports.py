@@ -16,7 +16,7 @@ from reporting import exports, services
 from reporting.enums import ExportStatus
 from reporting.models import ExportJob
 from tests.factories import make_call, make_user
-from tests.reporting.helpers import coordinators, make_project
+from tests.reporting.helpers import coordinators, make_project, make_public
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def report_data(eu_officer):
     holding spreadsheet formulas, and a joint project that the Council may not see."""
     call = make_call(state=CallState.AWARDED, title="量子技術の共同公募")
     public = make_project(officer=eu_officer, call=call, title=INJECTION_TITLE, acronym="=SUM(A1)")
-    services.set_project_sensitivity(public, "public", by=eu_officer)
+    make_public(public, by=eu_officer)
     authors = coordinators(public)
     report = public.reports.order_by("number").first()
     services.update_report(report, by=authors["EU"], summary="Progress")

@@ -10,7 +10,7 @@ from proposals.enums import ProposalState
 from proposals.services import transition_proposal
 from reporting import charts, selectors, services
 from tests.factories import make_call, make_proposal
-from tests.reporting.helpers import make_project
+from tests.reporting.helpers import make_project, make_public
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_drafts_and_open_calls_are_not_counted():
 def test_council_audience_sees_only_public_projects(eu_officer):
     joint = make_project(officer=eu_officer)
     public = make_project(officer=eu_officer)
-    services.set_project_sensitivity(public, "public", by=eu_officer)
+    make_public(public, by=eu_officer)
     council = selectors.monitoring_indicators(audience="council")
     assert council["projects"] == [public] and council["projects_withheld"] == 1
     assert set(selectors.monitoring_indicators(audience="jstcc")["projects"]) == {joint, public}
