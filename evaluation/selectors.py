@@ -180,7 +180,8 @@ def spread(values: list[Decimal]) -> Decimal | None:
     """Population standard deviation of the scores, rounded to two places (None with no scores)."""
     if not values:
         return None
-    return Decimal(str(round(statistics.pstdev([float(v) for v in values]), 2)))
+    # Quantized, not round()ed through a float: 1.00 reads as two places, not "1.0".
+    return statistics.pstdev([Decimal(v) for v in values]).quantize(Decimal("0.01"))
 
 
 def consensus_workspace(evaluation: ProposalEvaluation, criteria) -> dict:

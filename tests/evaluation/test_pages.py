@@ -104,6 +104,14 @@ def test_ineligibility_needs_a_reason_on_the_page(eu_eval, client_eu_officer):
     assert eu_eval.eligible is False
 
 
+def _workspace_row(body: str, criterion: str) -> list[str]:
+    """The text of each cell of one criterion's row in the reviews-side-by-side table."""
+    row = re.search(rf'<tr><th scope="row">{criterion}</th>(.*?)</tr>', body, re.S).group(1)
+    return [
+        re.sub(r"<[^>]+>", " ", cell).split()[0] for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    ]
+
+
 def test_consensus_page_shows_spread_and_computes_totals(eu_eval, eu_officer, client_eu_officer):
     make_review(
         make_assignment(eu_eval, officer=eu_officer),
@@ -115,7 +123,11 @@ def test_consensus_page_shows_spread_and_computes_totals(eu_eval, eu_officer, cl
     )
     url = reverse("evaluation:consensus", args=[eu_eval.pk])
     body = client_eu_officer.get(url).content.decode()
-    assert "1.00" in body  # pstdev of 5 and 3
+    # The Excellence row: the two scores, their mean and spread (population standard deviation of
+    # 5 and 3), flagged as a wide spread; Impact, where both gave 4, has none.
+    assert _workspace_row(body, "Excellence")[-2:] == ["4.00", "1.00"]
+    assert _workspace_row(body, "Impact")[-2:] == ["4.00", "0.00"]
+    assert re.search(r'<th scope="row">Excellence</th>.*?<td class="table-warning">1.00</td>', body, re.S)
     data = {f"score_{k}": str(v) for k, v in EU_PASS.items()} | {f"comment_{k}": "Agreed" for k in EU_PASS}
     client_eu_officer.post(url, {**data, "finalise": "1"})
     eu_eval.refresh_from_db()
