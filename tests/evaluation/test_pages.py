@@ -323,3 +323,38 @@ def test_consensus_saved_meanwhile_by_the_rapporteur_is_an_edit_conflict_on_the_
     eu_eval.consensus.refresh_from_db()
     assert eu_eval.consensus.majority_view == "The officer's majority"
     assert str(eu_eval.consensus.scores.get(criterion__code="excellence").score) == "3.5"
+
+
+def test_majority_and_minority_views_are_saved_on_the_page_and_read_back(
+    evaluated_call, eu_officer, jp_officer, client_eu_officer, client_for
+):
+    eu_eval = side_evaluation(evaluated_call.proposals.order_by("number").first(), "EU")
+    url = reverse("evaluation:consensus", args=[eu_eval.pk])
+    scores = {f"score_{k}": str(v) for k, v in EU_PASS.items()} | {f"comment_{k}": "Agreed" for k in EU_PASS}
+    views = {
+        "majority_view": "Two experts find the quantum repeater design convincing.",
+        "minority_view": "One expert doubts the cryogenic budget & timeline.",
+    }
+    client_eu_officer.post(url, {**scores, **views, "lock_version": "0", "save": "1"})
+    eu_eval.refresh_from_db()
+    assert (eu_eval.consensus.majority_view, eu_eval.consensus.minority_view) == tuple(views.values())
+    draft = client_eu_officer.get(url).content.decode()
+    assert views["majority_view"] in draft and "cryogenic budget &amp; timeline" in draft
+    # Finalised, the page still shows both views (read-only), and so does the API.
+    client_eu_officer.post(url, {**scores, **views, "lock_version": "1", "finalise": "1"})
+    eu_eval.consensus.refresh_from_db()
+    assert eu_eval.consensus.state == "final"
+    final = client_eu_officer.get(url).content.decode()
+    assert views["majority_view"] in final and "cryogenic budget &amp; timeline" in final
+    api_url = f"/api/v1/evaluation/consensus/{eu_eval.consensus.pk}/"
+    data = client_eu_officer.get(api_url).json()
+    assert (data["majority_view"], data["minority_view"]) == tuple(views.values())
+    # The JP Side reads them only once the EU Side released its consensus.
+    jp = client_for(jp_officer)
+    assert jp.get(api_url).status_code == 404
+    for p in evaluated_call.proposals.exclude(pk=eu_eval.proposal_id):
+        make_final_consensus(side_evaluation(p, "EU"), EU_PASS, officer=eu_officer)
+    services.release_consensus(
+        CallEvaluation.objects.get(call=evaluated_call, side__code="EU"), by=eu_officer
+    )
+    assert jp.get(api_url).json()["minority_view"] == views["minority_view"]
