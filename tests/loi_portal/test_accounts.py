@@ -13,6 +13,7 @@ from django.utils import timezone
 from loi_portal import services
 from loi_portal.enums import Role
 from loi_portal.models import AuditEntry, OutboxMessage, User
+from loi_portal.security.middleware import PRIVILEGED_KEY
 from tests.factories import OrganisationFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +110,9 @@ def test_the_confirmation_link_grants_the_role_only_to_the_account_it_was_sent_t
     response = own.post(path)
     assert response.status_code == 302 and response.url == reverse("dashboard")
     assert _roles(stranger) == {Role.RESEARCHER, Role.OFFICER}
+    # From the next request on, the session has an officer's shorter limits.
+    own.get(reverse("dashboard"))
+    assert own.session[PRIVILEGED_KEY] is True
     grant = AuditEntry.objects.get(action="role.grant", object_id=str(stranger.pk), details__role="officer")
     assert grant.actor_id == jp_officer.pk
     assert AuditEntry.objects.filter(action="role.confirm", actor_id=stranger.pk).exists()
