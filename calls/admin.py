@@ -6,6 +6,7 @@ from django.contrib import admin
 from .models import (
     Call,
     CallBudget,
+    CallDocument,
     Criterion,
     DeadlineChange,
     ExpertOpinion,
@@ -132,6 +133,17 @@ class DeadlineChangeInline(admin.TabularInline):
         return False
 
 
+class CallDocumentInline(admin.TabularInline):
+    model = CallDocument
+    extra = 0
+    fields = ["title", "kind", "original_name", "pages", "size", "sha256", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     """Calls change in the portal (text revisions, approvals, transitions); the admin reads them."""
@@ -141,7 +153,7 @@ class CallAdmin(admin.ModelAdmin):
     search_fields = ["identifier", "title"]
     list_select_related = ["plan_version__plan"]
     date_hierarchy = "deadline"
-    inlines = [CallBudgetInline, DeadlineChangeInline]
+    inlines = [CallBudgetInline, CallDocumentInline, DeadlineChangeInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Call._meta.fields] + ["topics"]
@@ -164,3 +176,13 @@ class DeadlineChangeAdmin(ReadOnlyAdmin):
     list_filter = [("applied_at", admin.EmptyFieldListFilter)]
     search_fields = ["call__identifier", "reason"]
     list_select_related = ["call", "requested_by"]
+
+
+@admin.register(CallDocument)
+class CallDocumentAdmin(ReadOnlyAdmin):
+    """Documents are added and removed on the call's page, which moves the text revision on."""
+
+    list_display = ["call", "title", "kind", "pages", "size", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind"]
+    search_fields = ["call__identifier", "title", "original_name"]
+    list_select_related = ["call", "uploaded_by"]

@@ -52,3 +52,13 @@ PUBLIC_STATES = {
     CallState.AWARDED,
     CallState.ARCHIVED,
 }
+
+
+class CallDocumentKind(models.TextChoices):
+    """Documents published with a call (part of its text, approved by both Sides)."""
+
+    GUIDE = "guide", _("Guide for applicants")
+    TEMPLATE = "template", _("Proposal template")
+    AGREEMENT = "agreement", _("Model coordination agreement")
+    FAQ = "faq", _("Questions and answers")
+    OTHER = "other", _("Other document")

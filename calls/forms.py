@@ -16,7 +16,7 @@ from loi_portal.money import DECIMALS, from_minor, to_minor
 from loi_portal.timezones import ZONE_CHOICES, is_nonexistent_or_ambiguous, localise
 
 from . import services
-from .enums import OpinionStance
+from .enums import CallDocumentKind, OpinionStance
 from .models import ExpertOpinion, Topic
 from .selectors import in_force_plan_versions
 
@@ -158,6 +158,15 @@ class CommentForm(PortalFormMixin, forms.Form):
 
     comment = forms.CharField(
         label=_("Comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CallDocumentForm(PortalFormMixin, forms.Form):
+    title = forms.CharField(label=_("Title of the document"), max_length=255)
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=CallDocumentKind.choices)
+    file = forms.FileField(
+        label=_("PDF file"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
 

@@ -1,5 +1,6 @@
 """Priority topics, expert opinions, Partnership Plans and joint calls (the letter, section II.1)."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loi_portal.models import Side
 
-from .enums import CallState, Challenge, OpinionStance
+from .enums import CallDocumentKind, CallState, Challenge, OpinionStance
 
 
 class Topic(models.Model):
@@ -199,6 +200,38 @@ class CallBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call.identifier} {self.side.code}"
+
+
+def call_document_upload_to(instance: "CallDocument", filename: str) -> str:
+    # Generated names: the uploaded file's own name is kept only in original_name.
+    return f"call-documents/{instance.call_id}/{uuid.uuid4().hex}.pdf"
+
+
+class CallDocument(models.Model):
+    """A PDF published with a call (guide for applicants, templates, model agreement). Part of the
+    call's text: added or removed only while the call is a draft, so both Sides approve it with the
+    text, and public once the call is published."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=255)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=CallDocumentKind.choices, default=CallDocumentKind.GUIDE
+    )
+    file = models.FileField(_("file"), upload_to=call_document_upload_to, max_length=255)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    pages = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "title", "pk"]
+        verbose_name = _("call document")
+        verbose_name_plural = _("call documents")
+
+    def __str__(self) -> str:
+        return f"{self.call.identifier}: {self.title}"
 
 
 class DeadlineChange(models.Model):

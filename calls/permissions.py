@@ -94,6 +94,10 @@ def can_edit_call(user, call) -> bool:
     return _is_officer(user) and call.state == CallState.DRAFT
 
 
+def can_remove_call_document(user, document) -> bool:
+    return can_edit_call(user, document.call)
+
+
 def can_approve_call_text(user, call) -> bool:
     return (
         _is_officer(user)

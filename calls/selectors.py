@@ -10,7 +10,16 @@ from guardian.shortcuts import get_objects_for_user
 from loi_portal.models import Approval
 
 from .enums import PUBLIC_STATES
-from .models import Call, CallBudget, DeadlineChange, ExpertOpinion, PartnershipPlan, PlanVersion, Topic
+from .models import (
+    Call,
+    CallBudget,
+    CallDocument,
+    DeadlineChange,
+    ExpertOpinion,
+    PartnershipPlan,
+    PlanVersion,
+    Topic,
+)
 
 
 def _is_officer(user) -> bool:
@@ -133,6 +142,17 @@ def calls_for_user(user, *, search: str = "", state: str = "") -> QuerySet[Call]
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("-deadline", "-pk")
+
+
+def call_documents_for_user(user, *, call: Call | None = None) -> QuerySet[CallDocument]:
+    """A call's documents are seen by whoever may see the call: everyone once it is published,
+    officers of both Sides while it is a draft."""
+    qs = CallDocument.objects.select_related("call")
+    if not _is_officer(user):
+        qs = qs.filter(call__state__in=PUBLIC_STATES)
+    if call is not None:
+        qs = qs.filter(call=call)
+    return qs
 
 
 def deadline_changes_for_user(user, *, call: Call | None = None) -> QuerySet[DeadlineChange]:

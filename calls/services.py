@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,10 +22,11 @@ from loi_portal.models import Side, User
 from loi_portal.services import approve, audit, grant, is_approved_by_both
 
 from . import permissions
-from .enums import ALLOWED_TRANSITIONS, CallState, OpinionStance
+from .enums import ALLOWED_TRANSITIONS, CallDocumentKind, CallState, OpinionStance
 from .models import (
     Call,
     CallBudget,
+    CallDocument,
     Criterion,
     DeadlineChange,
     ExpertOpinion,
@@ -636,6 +638,78 @@ def update_call(call: Call, *, by: User, topics=None, budgets: dict | None = Non
         fields=[*changed, *(["topics"] if topics_changed else []), *(["budgets"] if budgets_changed else [])],
     )
     _refresh(call, locked)
+    return locked
+
+
+def _bump_text_revision(call: Call) -> None:
+    """A change of the call's text withdraws both Sides' approvals of the earlier revision."""
+    call.text_revision += 1
+    call.save(update_fields=["text_revision", "updated_at"])
+
+
+def add_call_document(call: Call, *, by: User, file, title: str, kind: str) -> CallDocument:
+    """Check an uploaded PDF by content (as the proposals' annexes are checked) and attach it to a
+    draft call under a generated name; the call's text revision moves on, so both Sides approve
+    the call again with the document. On any refusal nothing is kept."""
+    from proposals.annexes import inspect_pdf
+
+    if kind not in CallDocumentKind.values:
+        raise ValidationError({"kind": [_("Choose a valid kind of document.")]})
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": [_("Give the document a title.")]})
+    try:
+        facts = inspect_pdf(file)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    stored_name = None
+    try:
+        with transaction.atomic():
+            _require(permissions.can_create_call(by), _("Only a programme officer can change a call."))
+            locked = Call.objects.select_for_update().get(pk=call.pk)
+            _require(locked.state == CallState.DRAFT, _("Documents are added to a call while it is a draft."))
+            document = CallDocument(
+                call=locked,
+                title=title[:255],
+                kind=kind,
+                original_name=(getattr(file, "name", "") or "document.pdf").rsplit("/", 1)[-1][:255],
+                size=facts.size,
+                pages=facts.pages,
+                sha256=facts.sha256,
+                uploaded_by=by,
+            )
+            file.seek(0)
+            document.file.save("document.pdf", File(file), save=False)
+            stored_name = document.file.name
+            document.save()
+            _bump_text_revision(locked)
+            audit(
+                "call.document_add",
+                by=by,
+                obj=locked,
+                document=document.pk,
+                sha256=facts.sha256,
+                text_revision=locked.text_revision,
+            )
+    except BaseException:
+        if stored_name:
+            CallDocument.file.field.storage.delete(stored_name)
+        raise
+    _refresh(call, locked)
+    return document
+
+
+@transaction.atomic
+def remove_call_document(document: CallDocument, *, by: User) -> Call:
+    """Remove a document from a draft call (row and file); the text revision moves on."""
+    _require(permissions.can_create_call(by), _("Only a programme officer can change a call."))
+    locked = Call.objects.select_for_update().get(pk=document.call_id)
+    _require(locked.state == CallState.DRAFT, _("Documents are removed from a call while it is a draft."))
+    name, pk = document.file.name, document.pk
+    document.delete()
+    _bump_text_revision(locked)
+    audit("call.document_remove", by=by, obj=locked, document=pk, text_revision=locked.text_revision)
+    transaction.on_commit(lambda: CallDocument.file.field.storage.delete(name))
     return locked
 
 

@@ -11,19 +11,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from loi_portal.services import approvals_of
+from proposals.annexes import too_large_message, use_annex_upload_handler
 
 from . import permissions, selectors, services
 from .enums import CallState
 from .forms import (
     CALL_ERROR_ALIASES,
+    CallDocumentForm,
     CallForm,
     CommentForm,
     DeadlineChangeForm,
@@ -73,7 +77,7 @@ def call_list(request):
 
 
 def call_detail(request, pk):
-    call = get_object_or_404(selectors.calls_for_user(request.user), pk=pk)
+    call = get_object_or_404(selectors.calls_for_user(request.user).prefetch_related("documents"), pk=pk)
     user = request.user
     is_officer = permissions.can_view_drafts(user)
     approvals = list(approvals_of(call)) if is_officer else []
@@ -112,8 +116,94 @@ def call_ics(request, pk):
     call = get_object_or_404(selectors.calls_for_user(request.user), pk=pk)
     body = deadline_calendar(call, url=request.build_absolute_uri(reverse("calls:detail", args=[call.pk])))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{call.identifier}-deadline.ics"'
+    # The identifier is typed by officers: let Django quote it for the header.
+    response["Content-Disposition"] = content_disposition_header(True, f"{call.identifier}-deadline.ics")
     return response
+
+
+def call_document_download(request, pk, document_pk):
+    """A call's document, for whoever may see the call (public once published), as an attachment."""
+    call = get_object_or_404(selectors.calls_for_user(request.user), pk=pk)
+    document = get_object_or_404(selectors.call_documents_for_user(request.user, call=call), pk=document_pk)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def call_documents(request, pk):
+    """The documents of a call; officers upload while it is a draft. The upload handler must be in
+    place before the body is read, hence the CSRF check inside, after it."""
+    if request.method == "POST":
+        handler = use_annex_upload_handler(request)
+        return csrf_protect(_call_documents)(request, pk, handler)
+    return _call_documents(request, pk, None)
+
+
+def _call_documents(request, pk, handler):
+    _officer_required(request.user)
+    call = get_object_or_404(selectors.calls_for_user(request.user), pk=pk)
+    can_edit = permissions.can_edit_call(request.user, call)
+    form = CallDocumentForm()
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = CallDocumentForm(request.POST, request.FILES)
+        if handler is not None and handler.too_large:
+            form = CallDocumentForm(request.POST)
+            form.is_valid()
+            form.errors.pop("file", None)
+            form.add_error("file", too_large_message())
+        elif form.is_valid():
+            try:
+                services.add_call_document(call, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("The document is added. Both Sides approve the call text again."))
+                return redirect("calls:documents", pk=call.pk)
+    documents = selectors.call_documents_for_user(request.user, call=call)
+    return render(
+        request,
+        "calls/call_documents.html",
+        {"call": call, "documents": documents, "form": form, "can_edit": can_edit},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def call_document_remove(request, pk, document_pk):
+    call = get_object_or_404(selectors.calls_for_user(request.user), pk=pk)
+    document = get_object_or_404(selectors.call_documents_for_user(request.user, call=call), pk=document_pk)
+    if not permissions.can_edit_call(request.user, call):
+        raise PermissionDenied
+    form = CommentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_call_document(document, by=request.user)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The document is removed from the call."))
+            return redirect("calls:documents", pk=call.pk)
+    return render(
+        request,
+        "calls/confirm.html",
+        {
+            "form": form,
+            "title": _("Remove “%(title)s” from %(call)s")
+            % {"title": document.title, "call": call.identifier},
+            "object": call,
+            "cancel_url": reverse("calls:documents", args=[call.pk]),
+            "button": _("Remove the document"),
+            "danger": True,
+        },
+    )
 
 
 def _ics_text(value: str) -> str:
@@ -153,7 +243,10 @@ def deadline_calendar(call, *, url: str) -> str:
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         "BEGIN:VEVENT",
-        f"UID:call-{call.pk}-deadline-{deadline.strftime(stamp)}@loi-portal",
+        # One UID per call, whatever its deadline: a moved deadline updates the event in calendars
+        # (a higher SEQUENCE) instead of adding a second one.
+        f"UID:call-{call.pk}-deadline@loi-portal",
+        f"SEQUENCE:{call.deadline_changes.exclude(applied_at=None).count()}",
         f"DTSTAMP:{timezone.now().astimezone(dt.UTC).strftime(stamp)}",
         f"DTSTART:{deadline.strftime(stamp)}",
         f"DTEND:{deadline.strftime(stamp)}",

@@ -295,6 +295,7 @@ SPECTACULAR_SETTINGS = {
         "SensitivityEnum": "loi_portal.enums.Sensitivity",
         "CallStateEnum": "calls.enums.CallState",
         "AnnexKindEnum": "proposals.enums.AnnexKind",
+        "CallDocumentKindEnum": "calls.enums.CallDocumentKind",
         "ReportKindEnum": "reporting.enums.ReportKind",
         "ReportStateEnum": "reporting.enums.ReportState",
         "ExportKindEnum": "reporting.enums.ExportKind",

@@ -1,11 +1,14 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from loi_portal.timezones import BRUSSELS, TOKYO
 
-from ..enums import CallState, OpinionStance
+from ..enums import CallDocumentKind, CallState, OpinionStance
 from ..models import (
     Call,
     CallBudget,
+    CallDocument,
     Criterion,
     DeadlineChange,
     ExpertOpinion,
@@ -211,11 +214,33 @@ class CallTopicSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "description", "challenge"]
 
 
+class CallDocumentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CallDocument
+        fields = ["id", "call", "title", "kind", "original_name", "size", "pages", "sha256", "uploaded_at"]
+        fields += ["download_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_download_url(self, document) -> str:
+        return reverse("api:call-document-download", args=[document.pk])
+
+
+class CallDocumentUploadSerializer(serializers.Serializer):
+    call = serializers.IntegerField()
+    title = serializers.CharField(max_length=255)
+    kind = serializers.ChoiceField(choices=CallDocumentKind.choices, default=CallDocumentKind.GUIDE)
+    file = serializers.FileField()
+
+
 class CallSerializer(serializers.ModelSerializer):
     """A call; every instant in UTC, plus the deadline and opening in Tokyo and Brussels time."""
 
     topics = CallTopicSerializer(many=True, read_only=True)
     budgets = CallBudgetSerializer(many=True, read_only=True)
+    documents = CallDocumentSerializer(many=True, read_only=True)
     deadline_utc = serializers.SerializerMethodField()
     deadline_tokyo = serializers.SerializerMethodField()
     deadline_brussels = serializers.SerializerMethodField()
@@ -240,6 +265,7 @@ class CallSerializer(serializers.ModelSerializer):
             "deadline_tokyo",
             "deadline_brussels",
             "budgets",
+            "documents",
             "page_limit",
             "min_participants_per_side",
             "text_revision",

@@ -3,16 +3,20 @@ calls.selectors, so hidden objects are 404; each action maps to a predicate of c
 
 import django_filters
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from loi_portal.api.exceptions import Conflict
 from loi_portal.api.permissions import PredicateViewSetMixin
 from loi_portal.models import User
 from loi_portal.services import approved_sides
+from proposals.annexes import too_large_message, use_annex_upload_handler
 
 from .. import permissions, selectors, services
 from ..models import PartnershipPlan
@@ -232,7 +236,7 @@ class CallViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["deadline", "opens_at", "identifier", "published_at"]
 
     def get_queryset(self):
-        return selectors.calls_for_user(self.request.user)
+        return selectors.calls_for_user(self.request.user).prefetch_related("documents")
 
     @extend_schema(request=s.CallWriteSerializer, responses={201: s.CallSerializer})
     def create(self, request):
@@ -325,3 +329,72 @@ class DeadlineChangeViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet
         change = self.get_object()
         change, applied = services.approve_deadline_change(change, by=request.user)
         return _approval_result(change, "1", applied)
+
+
+class CallDocumentViewSet(
+    PredicateViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Documents of the calls: public once the call is published; officers add (multipart, checked
+    by content) and remove them while the call is a draft, which starts a new text revision."""
+
+    serializer_class = s.CallDocumentSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["call", "kind"]
+    search_fields = ["title"]
+    ordering_fields = ["uploaded_at", "title", "kind"]
+    permission_map = {
+        "list": None,
+        "retrieve": None,
+        "download": None,
+        "create": permissions.can_create_call,  # and the call must be an editable draft, below
+        "destroy": permissions.can_remove_call_document,
+    }
+    allow_anonymous_actions = ("list", "retrieve", "download")
+
+    def get_queryset(self):
+        return selectors.call_documents_for_user(self.request.user).order_by("call_id", "kind", "title", "pk")
+
+    def initialize_request(self, request, *args, **kwargs):
+        # The streaming, size-limited upload handler must be in place before anything reads the body.
+        if request.method == "POST":
+            self._upload_handler = use_annex_upload_handler(request)
+        return super().initialize_request(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": s.CallDocumentUploadSerializer},
+        responses={201: s.CallDocumentSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        _require(permissions.can_create_call, request.user)
+        handler = getattr(self, "_upload_handler", None)
+        if handler is not None and handler.too_large:
+            raise ValidationError({"file": [too_large_message()]})
+        incoming = s.CallDocumentUploadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        call = selectors.calls_for_user(request.user).filter(pk=data.pop("call")).first()
+        if call is None:
+            raise ValidationError({"call": ["No such call."]})
+        _require(permissions.can_edit_call, request.user, call)
+        document = services.add_call_document(call, by=request.user, **data)
+        return Response(s.CallDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        services.remove_call_document(instance, by=self.request.user)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(description="The PDF file.")})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        document = self.get_object()
+        response = FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.original_name,
+            content_type="application/pdf",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -104,5 +104,5 @@ def test_call_detail_is_flat_in_deadline_changes(
         )
         services.withdraw_deadline_change(change, by=eu_officer)
     client_eu_officer.get(reverse("calls:detail", args=[call.pk]))  # warm-up: session and content-type caches
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client_eu_officer.get(reverse("calls:detail", args=[call.pk]))
