@@ -277,7 +277,12 @@ class SelectionViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
     }
 
     def get_queryset(self):
-        return selectors.selection_lists_for_user(self.request.user).prefetch_related("entries__proposal")
+        # Ordered, so that the list's pages are stable (an unordered page is a warning, an error here).
+        return (
+            selectors.selection_lists_for_user(self.request.user)
+            .prefetch_related("entries__proposal")
+            .order_by("call__deadline", "pk")
+        )
 
     @extend_schema(request=RecordOutcomeSerializer, responses={200: SelectionListSerializer})
     @action(detail=True, methods=["post"])
