@@ -14,8 +14,13 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib import messages
 from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.forms import BaseForm
+from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
@@ -239,68 +244,239 @@ def _submission(actors):
     return {"args": [submission.pk], "id": submission.pk, "marker": None}
 
 
-def _evaluation_world(actors):
-    """One proposal under evaluation on both Sides: each Side's evaluator assigned with a submitted
-    review, the EU consensus final, nothing released."""
+EVALUATION_STAGES = (
+    "assigned",  # both evaluators assigned; the EU evaluator has not declared yet
+    "reviewing",  # the EU evaluator declared and has a complete draft review; the EU consensus is a draft
+    "reviewed",  # both reviews submitted, the EU consensus final, nothing released
+    "eu_released",  # and the EU released its consensus
+    "both_released",  # and the JP consensus final and released: the joint selection is open
+    "decided",  # and the proposal's outcome recorded as selected
+    "in_effect",  # and both Sides approved the list: the selection is in effect, the summary out
+    "funded",  # and the EU funded its participant
+    "review_request",  # and the EU researcher asked the EU Side to review its evaluation
+)
+
+
+def _evaluation_world(actors, stage="reviewed"):
+    """One proposal (coordinated by the EU researcher) under evaluation on both Sides, each Side's
+    evaluator assigned, taken through the services up to ``stage`` (see EVALUATION_STAGES)."""
+    from calls.enums import CallState
+    from evaluation import services as evaluation
+    from evaluation.enums import SelectionOutcome
     from evaluation.models import CallEvaluation
+    from loi_portal.models import Side
     from tests.evaluation.conftest import EU_PASS, JP_PASS
     from tests.factories import (
         make_assignment,
-        make_call_in_evaluation,
+        make_call,
         make_final_consensus,
         make_review,
+        make_submitted_proposal,
         side_evaluation,
     )
 
-    call, (proposal,) = make_call_in_evaluation(1)
+    reached = EVALUATION_STAGES.index(stage)
+    call = make_call(state=CallState.UNDER_EVALUATION)
+    proposal = make_submitted_proposal(call=call, coordinator=actors["researcher", "EU"], acronym="MATRIXE")
+    evaluation.on_evaluation_started(call)
     eu, jp = side_evaluation(proposal, "EU"), side_evaluation(proposal, "JP")
-    eu_assignment = make_assignment(eu, actors["evaluator", "EU"], officer=actors["officer", "EU"])
-    jp_assignment = make_assignment(jp, actors["evaluator", "JP"], officer=actors["officer", "JP"])
-    eu_review = make_review(eu_assignment, EU_PASS)
-    make_review(jp_assignment, JP_PASS)
-    consensus = make_final_consensus(eu, EU_PASS, officer=actors["officer", "EU"])
-    return {
+    eu_officer, jp_officer = actors["officer", "EU"], actors["officer", "JP"]
+    world = {
         "call": call,
+        "proposal": proposal,
         "eu": eu,
         "jp": jp,
-        "eu_assignment": eu_assignment,
-        "eu_review": eu_review,
-        "consensus": consensus,
         "eu_call": CallEvaluation.objects.get(call=call, side__code="EU"),
-        "jp_pass": JP_PASS,
+        "jp_call": CallEvaluation.objects.get(call=call, side__code="JP"),
+        "eu_partner": proposal.partners.get(side__code="EU"),
     }
+    world["eu_assignment"] = make_assignment(
+        eu, actors["evaluator", "EU"], officer=eu_officer, declare=reached > 0
+    )
+    jp_assignment = make_assignment(jp, actors["evaluator", "JP"], officer=jp_officer)
+    if reached == 0:
+        return world
+    world["eu_review"] = make_review(world["eu_assignment"], EU_PASS, submit=reached > 1)
+    if reached == 1:
+        world["consensus"] = evaluation.save_consensus(
+            eu,
+            by=eu_officer,
+            scores={code: {"score": v, "comment": f"On {code}."} for code, v in EU_PASS.items()},
+            overall_comment="The panel agreed.",
+        )
+        return world
+    make_review(jp_assignment, JP_PASS)
+    world["consensus"] = make_final_consensus(eu, EU_PASS, officer=eu_officer)
+    if reached >= 3:
+        evaluation.release_consensus(world["eu_call"], by=eu_officer)
+    if reached >= 4:
+        make_final_consensus(jp, JP_PASS, officer=jp_officer)
+        evaluation.release_consensus(world["jp_call"], by=jp_officer)
+        world["selection"] = evaluation.open_selection(call)
+        world["entry"] = world["selection"].entries.get()
+    if reached >= 5:
+        evaluation.record_selection(world["entry"], SelectionOutcome.SELECTED, by=eu_officer)
+        world["selection"].refresh_from_db()
+        world["version"] = evaluation.selection_hash(world["selection"])
+    if reached >= 6:
+        evaluation.approve_selection(world["selection"], by=eu_officer)
+        evaluation.approve_selection(world["selection"], by=jp_officer)
+    if reached >= 7:
+        world["decision"] = evaluation.record_funding(world["eu_partner"], 90_000_000, by=eu_officer)
+    if reached >= 8:
+        world["request"] = evaluation.file_review_request(
+            proposal,
+            by=actors["researcher", "EU"],
+            side=Side.objects.get(code="EU"),
+            text="Only two experts reviewed the proposal.",
+        )
+    return world
 
 
-def _evaluation(key):
+def _evaluation(key, stage="reviewed", *, args=None, marker=None):
+    """A scenario on the evaluation world at ``stage``: the object ``world[key]`` (its pk the URL's
+    argument unless ``args`` says otherwise)."""
+
     def scenario(actors):
-        obj = _evaluation_world(actors)[key]
-        return {"args": [obj.pk], "id": obj.pk, "marker": None}
+        world = _evaluation_world(actors, stage)
+        obj = world[key]
+        return {
+            "args": args(world) if args else [obj.pk],
+            "id": obj.pk,
+            "marker": marker(world) if marker else None,
+            "world": world,
+        }
 
     return scenario
 
 
-def _selection(actors):
-    from evaluation import services as evaluation
-    from evaluation.models import CallEvaluation
-    from tests.factories import make_final_consensus
-
-    world = _evaluation_world(actors)
-    make_final_consensus(world["jp"], world["jp_pass"], officer=actors["officer", "JP"])
-    evaluation.release_consensus(world["eu_call"], by=actors["officer", "EU"])
-    jp_call = CallEvaluation.objects.get(call=world["call"], side__code="JP")
-    evaluation.release_consensus(jp_call, by=actors["officer", "JP"])
-    selection = evaluation.open_selection(world["call"])
-    return {"args": [world["call"].pk], "id": selection.pk, "marker": None}
+def _number(world):
+    return world["proposal"].number
 
 
-def _selection_api(actors):
-    world = _selection(actors)
-    return {"args": [world["id"]], "id": world["id"], "marker": None}
+def _call_pk(world):
+    return [world["call"].pk]
 
 
 def _plan_version(actors):
     version = _plan(actors)["version"]
     return {"args": [version.pk], "id": version.pk, "marker": None}
+
+
+def _approved_draft_call(actors):
+    """A draft call that both Sides approved, with a plan in force and agreed topics: ready to publish."""
+    from django.utils import timezone
+
+    from calls import services as calls
+    from calls.enums import CallState
+    from tests.factories import make_call
+
+    now = timezone.now()
+    call = make_call(state=CallState.DRAFT, opens_at=now + dt.timedelta(days=1), title="Matrix approved call")
+    for side in SIDES:
+        calls.approve_call_text(call, by=actors["officer", side])
+    return {"args": [call.pk], "id": call.pk, "marker": None}
+
+
+def _transition_to_published(actors):
+    world = _approved_draft_call(actors)
+    return {**world, "args": [world["id"], "published"]}
+
+
+def _call_document(actors, *, published=False):
+    """A guide added by the EU officer to a draft call; ``published``: then both Sides approved the
+    text (with the document) and the call was published."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from calls import services as calls
+    from calls.enums import CallState
+    from tests.factories import make_call
+    from tests.proposals.pdfs import good_pdf
+
+    call = make_call(state=CallState.DRAFT, opens_at=timezone.now() + dt.timedelta(days=1))
+    document = calls.add_call_document(
+        call,
+        by=actors["officer", "EU"],
+        file=SimpleUploadedFile("guide.pdf", good_pdf(), content_type="application/pdf"),
+        title="Matrix guide for applicants",
+        kind="guide",
+    )
+    if published:
+        for side in SIDES:
+            calls.approve_call_text(call, by=actors["officer", side])
+        calls.publish_call(call, by=actors["officer", "EU"])
+    return {
+        "args": [call.pk, document.pk],
+        "id": document.pk,
+        "marker": "Matrix guide for applicants",
+        "call_args": [call.pk],
+    }
+
+
+def _call_documents_page(actors):
+    world = _call_document(actors)
+    return {**world, "args": world["call_args"]}
+
+
+def _document_api(published):
+    def scenario(actors):
+        world = _call_document(actors, published=published)
+        return {**world, "args": [world["id"]]}
+
+    return scenario
+
+
+def _deadline_change(actors):
+    from calls import services as calls
+
+    call_id = _open_call(actors)["id"]
+    from calls.models import Call
+
+    call = Call.objects.get(pk=call_id)
+    change = calls.request_deadline_change(
+        call,
+        by=actors["officer", "EU"],
+        new_deadline=call.deadline + dt.timedelta(days=7),
+        reason="A documented outage of the portal.",
+    )
+    return {"args": [change.pk], "id": change.pk, "marker": None}
+
+
+def _topic_with_experts(actors):
+    world = _topic(actors)
+    return {**world, "jp_expert": actors["expert", "JP"].pk}
+
+
+def _invitation(actors):
+    """The EU researcher invites the JP researcher (by e-mail) into the draft's consortium."""
+    from proposals import services as proposals
+
+    world = _proposal(actors)
+    member = proposals.invite_co_applicant(
+        world["proposal"], by=actors["researcher", "EU"], email=actors["researcher", "JP"].email
+    )
+    return {"args": [member.invitation_token], "id": member.pk, "marker": None}
+
+
+def _closed_proposal(actors):
+    """The EU researcher's proposal, submitted before the deadline; then the call closed (which grants
+    the officers of both Sides ``view_proposal``)."""
+    from django.utils import timezone
+
+    from calls import services as calls
+    from calls.models import Call
+
+    world = _proposal(actors, submit=True)
+    call = world["proposal"].call
+    Call.objects.filter(pk=call.pk).update(deadline=timezone.now() - dt.timedelta(minutes=1))
+    calls.close_call(Call.objects.get(pk=call.pk), by=None)
+    return {**world, "args": [world["proposal"].pk], "call_args": [call.pk]}
+
+
+def _closed_call_proposals(actors):
+    world = _closed_proposal(actors)
+    return {**world, "args": world["call_args"]}
 
 
 def _project(actors):
@@ -310,22 +486,62 @@ def _project(actors):
         officer=actors["officer", "EU"],
         coordinator=actors["researcher", "EU"],
         jp_coordinator=actors["researcher", "JP"],
+        acronym="MATRIXR",
     )
-    return {"args": [project.pk], "id": project.pk, "marker": None, "project": project}
+    return {"args": [project.pk], "id": project.pk, "marker": "MATRIXR", "project": project}
 
 
-def _report(actors):
+def _selected_proposal(actors):
+    """A selected, funded proposal of both researchers without a project yet."""
+    from tests.reporting.helpers import make_selected_proposal
+
+    proposal = make_selected_proposal(
+        coordinator=actors["researcher", "EU"], jp_coordinator=actors["researcher", "JP"]
+    )
+    return {"args": [proposal.pk], "id": proposal.pk, "marker": None}
+
+
+def _report(actors, *, summary=False, submitted=False):
+    from reporting import services as reporting
+
     project = _project(actors)["project"]
     report = project.reports.order_by("number").first()
+    if summary or submitted:
+        report = reporting.update_report(report, by=actors["researcher", "EU"], summary="Matrix progress.")
+    if submitted:
+        reporting.submit_report(report, by=actors["researcher", "EU"])
     return {"args": [report.pk], "id": report.pk, "marker": None, "report": report}
+
+
+def _report_item(actors):
+    from reporting import services as reporting
+
+    world = _report(actors)
+    result = reporting.add_result(
+        world["report"], by=actors["researcher", "EU"], kind="dataset", title="Matrix dataset", year=2026
+    )
+    return {**world, "args": [world["id"], "result", result.pk]}
+
+
+def _report_attachment(actors):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reporting import services as reporting
+    from tests.proposals.pdfs import good_pdf
+
+    world = _report(actors)
+    attachment = reporting.add_attachment(
+        world["report"],
+        SimpleUploadedFile("minutes.pdf", good_pdf(), content_type="application/pdf"),
+        by=actors["researcher", "EU"],
+    )
+    return {**world, "args": [world["id"], attachment.pk]}
 
 
 def _assessment(actors):
     from reporting import services as reporting
 
-    report = _report(actors)["report"]
-    reporting.update_report(report, by=actors["researcher", "EU"], summary="Matrix progress.")
-    reporting.submit_report(report, by=actors["researcher", "EU"])
+    report = _report(actors, submitted=True)["report"]
     assessment = reporting.assess_report(
         report, by=actors["officer", "EU"], rating="on_track", comments="Good progress."
     )
@@ -340,33 +556,80 @@ def _export(actors):
     return {"args": [job.pk], "id": job.pk, "marker": None}
 
 
+def _side(actors):
+    side = actors["officer", "EU"].side
+    return {"args": [side.pk], "id": side.pk, "marker": None}
+
+
+def _organisation(actors):
+    organisation = actors["researcher", "EU"].organisation
+    return {"args": [organisation.pk], "id": organisation.pk, "marker": None}
+
+
+def _signature_page(actors):
+    signature = LetterOfIntent.objects.get().signatures.first()
+    return {"args": [signature.pk], "id": signature.pk, "marker": None}
+
+
 SCENARIOS = {
     "topic": _topic,
+    "topic_experts": _topic_with_experts,
     "opinion": _opinion,
     "plan": _plan,
+    "plan_version": _plan_version,
     "draft_call": _draft_call,
+    "approved_draft_call": _approved_draft_call,
+    "transition_published": _transition_to_published,
     "open_call": _open_call,
+    "deadline_change": _deadline_change,
+    "call_document": _call_document,
+    "call_documents": _call_documents_page,
+    "call_document_api": _document_api(published=False),
+    "published_document": lambda actors: _call_document(actors, published=True),
+    "published_document_api": _document_api(published=True),
     "proposal": _proposal,
     "annex": _annex,
     "annex_api": _annex_api,
     "partner": _partner,
     "receipt": _receipt,
     "submission": _submission,
+    "invitation": _invitation,
+    "closed_proposal": _closed_proposal,
+    "closed_call": _closed_call_proposals,
+    "assignment_pending": _evaluation("eu_assignment", "assigned"),
+    "review_draft": _evaluation("eu_review", "reviewing"),
+    "consensus_draft": _evaluation("consensus", "reviewing"),
     "assignment": _evaluation("eu_assignment"),
     "review": _evaluation("eu_review"),
     "consensus_page": _evaluation("eu"),
     "consensus": _evaluation("consensus"),
     "ranking": _evaluation("eu_call"),
-    "selection": _selection,
-    "selection_api": _selection_api,
-    "plan_version": _plan_version,
+    "assignment_released": _evaluation("eu_assignment", "eu_released"),
+    "review_released": _evaluation("eu_review", "eu_released"),
+    "consensus_released": _evaluation("consensus", "eu_released"),
+    "ranking_released": _evaluation("eu_call", "eu_released"),
+    "selection": _evaluation("selection", "both_released", args=_call_pk),
+    "selection_api": _evaluation("selection", "both_released"),
+    "selection_decided": _evaluation("selection", "decided"),
+    "selection_in_effect": _evaluation("selection", "in_effect", args=_call_pk),
+    "summary": _evaluation("proposal", "in_effect"),
+    "funding_decision": _evaluation("decision", "funded"),
+    "review_request": _evaluation("request", "review_request", marker=_number),
     "project": _project,
+    "selected_proposal": _selected_proposal,
     "report": _report,
+    "report_ready": lambda actors: _report(actors, summary=True),
+    "report_submitted": lambda actors: _report(actors, submitted=True),
+    "report_item": _report_item,
+    "report_attachment": _report_attachment,
     "assessment": _assessment,
     "export": _export,
     "none": _none,
+    "side": _side,
+    "organisation": _organisation,
     "letter": _letter,
     "signature": _signature,
+    "signature_page": _signature_page,
     "notice": _notice,
     "decision": _decision,
     "divergence": _divergence,
@@ -375,7 +638,27 @@ SCENARIOS = {
     "audit_joint": _audit(["EU", "JP"]),
 }
 
-# Bodies of the API actions the matrix posts.
+
+def _plan_data():
+    from tests.calls.helpers import plan_data
+
+    return plan_data()
+
+
+def _world(scenario: dict, key: str):
+    return scenario["world"][key]
+
+
+def _autosave(scenario):
+    from proposals.models import Proposal
+
+    proposal = Proposal.objects.get(pk=scenario["id"])
+    return {"lock_version": proposal.lock_version, "title": "Quantum links, autosaved"}
+
+
+# The bodies the matrix posts (a JSON body for ``api-post``, form data for ``web-post``): a dict, or a
+# function of the scenario. The body is the same for every user, so an allowed user's 2xx proves it
+# valid and a refusal is the rule's, not the body's.
 BODIES = {
     "api:governance-notice-decide": {
         "effective_on": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
@@ -385,7 +668,59 @@ BODIES = {
     "api:governance-divergence-position": {"text": "Our position."},
     "api:governance-divergence-escalate": {"escalated_on": "2026-11-01", "escalated_to": "DDG"},
     "api:governance-divergence-resolve": {"resolution": "Agreed.", "resolved_on": "2026-11-02"},
+    "governance:signature_receipt": {"notification_received_on": "2025-05-20"},
+    # calls (a form posted empty is not bound, hence the comments)
+    "calls:approve_text": {"comment": "Approved for our Side."},
+    "calls:transition": {"reason": "Both Sides approved the text."},
+    "calls:deadline_change_withdraw": {"comment": "No longer needed."},
+    "calls:document_remove": {"comment": "Replaced by a newer guide."},
+    "api:call-transition": {"to": "published", "reason": "Both Sides approved the text."},
+    "api:call-deadline-change": lambda s: {
+        "new_deadline": (dt.datetime.now(dt.UTC) + dt.timedelta(days=40)).isoformat(),
+        "reason": "A documented outage of the portal.",
+    },
+    "api:topic-request-opinion": lambda s: {"expert": s["jp_expert"]},
+    "api:opinion-answer": {"stance": "support", "text": "A priority for both Sides."},
+    "api:plan-new-version": lambda s: _plan_data(),
+    # proposals
+    "proposals:withdraw": {"confirm": "on", "reason": "The consortium changed its plans."},
+    "proposals:invite": {"email": "new.partner@example.org"},
+    "proposals:autosave": _autosave,
+    "proposals:annex_remove": {"confirm": "on"},
+    "proposals:accept_invitation": {"confirm": "on"},
+    # evaluation
+    "api:evaluation-assignment-declare-conflict": {"conflict_type": "competitor", "note": "A competitor."},
+    "evaluation:assignment": {"declaration": "none"},
+    "evaluation:release": {"confirm": "on"},
+    "api:evaluation-selection-record": lambda s: {"entry": _world(s, "entry").pk, "outcome": "selected"},
+    "api:evaluation-selection-approve": lambda s: {"version": _world(s, "version")},
+    "evaluation:funding": lambda s: {"partner": _world(s, "eu_partner").pk, "amount": "1000", "note": ""},
+    "api:evaluation-review-request-list": lambda s: {
+        "proposal": s["id"],
+        "side": "EU",
+        "text": "Only two experts reviewed the proposal.",
+    },
+    "evaluation:summary": lambda s: {
+        "side": _world(s, "eu_partner").side_id,
+        "text": "Only two experts reviewed the proposal.",
+    },
+    "api:evaluation-review-request-answer": {"answer": "Three experts reviewed it."},
+    "evaluation:review_request": {"answer": "Three experts reviewed it."},
+    # reporting
+    "api:project-sensitivity": {"sensitivity": "joint"},
+    "api:report-results": {
+        "kind": "publication",
+        "title": "Matrix paper",
+        "authors": "A. Author",
+        "year": 2026,
+    },
+    "api:report-activities": {"kind": "meeting", "title": "Kick-off meeting", "start_date": "2026-05-01"},
 }
+
+
+def _body(row: dict, scenario: dict) -> dict:
+    body = BODIES.get(row["target"], {})
+    return body(scenario) if callable(body) else body
 
 
 # -- judging one try ---------------------------------------------------------------------------------
@@ -407,19 +742,50 @@ def _api_ids(response) -> set:
     return {row.get("id") for row in rows if isinstance(row, dict)}
 
 
+def _refusal_shown(response) -> bool:
+    """The page said no: an error message, or a form shown again with the service's error."""
+    if any(m.level >= messages.ERROR for m in messages.get_messages(response.wsgi_request)):
+        return True
+    for context in response.context or []:
+        for value in context.flatten().values():
+            if isinstance(value, BaseForm) and value.errors:
+                return True
+    return False
+
+
+def _judge_web_post(response) -> bool:
+    status = response.status_code
+    if status in (403, 404, 405):
+        return False
+    if status in (301, 302, 303):
+        assert not response["Location"].startswith(resolve_url(settings.LOGIN_URL)), response["Location"]
+        return not _refusal_shown(response)
+    assert status == 200, (status, response.content[:500])
+    if response["Content-Type"].startswith("application/json"):
+        return True
+    # A page shown again after a POST counts only when it says why it refused; otherwise the body
+    # is wrong (the form did not validate) and the try proves nothing.
+    assert _refusal_shown(response), ("POST answered by a page without an error", response.content[:500])
+    return False
+
+
 def attempt(client: Client, row: dict, scenario: dict) -> bool:
     """True when the action succeeded, False when it was refused; anything else fails the test."""
     url, is_list = _url(row["target"], scenario)
     via = row["via"]
     if via == "api-post":
         response = client.post(
-            url, json.dumps(BODIES.get(row["target"], {})), content_type="application/json"
+            url, json.dumps(_body(row, scenario), cls=DjangoJSONEncoder), content_type="application/json"
         )
         assert response.status_code < 500, response.content[:500]
         if response.status_code in (403, 404, 405):
             return False
         assert 200 <= response.status_code < 300, (response.status_code, response.content[:500])
         return True
+    if via == "web-post":
+        response = client.post(url, _body(row, scenario))
+        assert response.status_code < 500, response.content[:500]
+        return _judge_web_post(response)
     response = client.get(url)
     assert response.status_code < 500, response.content[:500]
     if response.status_code in (403, 404):
@@ -430,6 +796,8 @@ def attempt(client: Client, row: dict, scenario: dict) -> bool:
     assert response.status_code == 200, (url, response.status_code)
     if via == "api":
         return not is_list or scenario["id"] in _api_ids(response)
+    # A page of a list (its action says so) must show the object, even when its URL takes arguments.
+    is_list = is_list or row["action"].startswith("list")
     content = b"".join(response.streaming_content) if response.streaming else response.content
     if via == "download":
         return bool(content) and (
