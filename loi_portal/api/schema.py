@@ -4,7 +4,8 @@
 - 403 ``Error`` when the operation needs a signed-in user (not signed in is 403 too: session log-in
   is the first authentication tried, and it sends no ``WWW-Authenticate``, so DRF never answers 401;
   401 is documented only where the first authenticator would send one), or when a predicate refuses;
-- 404 ``Error`` on detail routes (hidden is 404) and on paged lists (a page past the end);
+- 404 ``Error`` on detail routes (hidden is 404), on writes (a referenced object that is hidden, such
+  as the report of a new assessment) and on paged lists (a page past the end);
 - 400 ``ValidationError`` on writes and on lists that take filters (a malformed filter value);
 - 409 ``Conflict`` on writes: a stale ``lock_version``/``revision``, or a change that collides with
   another record (any IntegrityError of a write is answered 409);
@@ -94,7 +95,7 @@ class AutoSchema(openapi.AutoSchema):
             codes["403"] = "Error"
             if self._sends_authenticate_header():
                 codes["401"] = "Error"
-        if "{" in self.path or (is_list and getattr(self.view, "pagination_class", None)):
+        if "{" in self.path or write or (is_list and getattr(self.view, "pagination_class", None)):
             codes["404"] = "Error"
         if write or (is_list and self._takes_filters()):
             codes["400"] = "ValidationError"
