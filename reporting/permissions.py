@@ -70,8 +70,17 @@ def can_view_monitoring(user) -> bool:
     return bool(user.is_authenticated and user.side_id and (user.is_officer or user.is_observer))
 
 
-def can_record_exchange_rate(user) -> bool:
+def can_record_exchange_rate(user, obj=None) -> bool:
     return is_officer(user)
+
+
+def can_read_exchange_rates(user, obj=None) -> bool:
+    """The rates are named on the monitoring pages: who reads those reads them."""
+    return can_view_monitoring(user)
+
+
+def can_remove_attachment(user, attachment) -> bool:
+    return can_edit_report(user, attachment.report)
 
 
 def can_start_export(user, kind: str) -> bool:

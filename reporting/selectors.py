@@ -26,6 +26,7 @@ from .models import (
     Project,
     ProjectFunding,
     ReportActivity,
+    ReportAttachment,
     ReportResult,
 )
 
@@ -76,6 +77,13 @@ def reports_for_user(user, *, project=None):
     if project is not None:
         qs = qs.filter(project=project)
     return qs.order_by("project", "number")
+
+
+def report_attachments_for_user(user):
+    """Attachments in use on the reports the user may read (removed ones stay only for the
+    versions that froze them)."""
+    reports = reports_for_user(user).values("pk")
+    return ReportAttachment.objects.filter(report__in=reports, removed_at=None).select_related("report")
 
 
 def reports_due_between(start: dt.datetime, end: dt.datetime):

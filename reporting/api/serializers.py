@@ -1,14 +1,20 @@
+from decimal import Decimal
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..enums import AssessmentRating, ExportKind
 from ..models import (
     Assessment,
+    ExchangeRate,
     ExportJob,
     JointAssessment,
     PeriodicReport,
     Project,
     ProjectFunding,
     ReportActivity,
+    ReportAttachment,
     ReportResult,
     ReportVersion,
 )
@@ -189,3 +195,34 @@ class ExportJobSerializer(serializers.ModelSerializer):
 class ExportJobCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ExportKind.choices)
     language = serializers.ChoiceField(choices=[("en", "English"), ("ja", "Japanese")], default="en")
+
+
+class ReportAttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportAttachment
+        fields = ["id", "report", "original_name", "size", "sha256", "uploaded_at", "download_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_download_url(self, attachment) -> str:
+        return reverse("api:report-attachment-download", args=[attachment.pk])
+
+
+class ReportAttachmentUploadSerializer(serializers.Serializer):
+    report = serializers.IntegerField()
+    file = serializers.FileField()
+
+
+class ExchangeRateSerializer(serializers.ModelSerializer):
+    """The reference rate every combined EUR+JPY figure names, with its date."""
+
+    jpy_per_eur = serializers.DecimalField(max_digits=10, decimal_places=4, min_value=Decimal("0.0001"))
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["id", "rate_date", "jpy_per_eur", "source", "recorded_at"]
+        read_only_fields = ["id", "recorded_at"]
+        # Recording a date again corrects its rate (the service), rather than being refused.
+        extra_kwargs = {"rate_date": {"validators": []}, "source": {"required": False}}

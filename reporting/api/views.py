@@ -9,16 +9,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from loi_portal.api.permissions import PredicateViewSetMixin
+from proposals.annexes import too_large_message, use_annex_upload_handler
 
 from .. import permissions, selectors, services
-from ..models import Assessment
+from ..models import Assessment, ExchangeRate
 from .serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
+    ExchangeRateSerializer,
     ExportJobCreateSerializer,
     ExportJobSerializer,
     PeriodicReportDetailSerializer,
@@ -27,6 +30,8 @@ from .serializers import (
     ProjectSensitivitySerializer,
     ProjectSerializer,
     ReportActivitySerializer,
+    ReportAttachmentSerializer,
+    ReportAttachmentUploadSerializer,
     ReportResultSerializer,
     ReportUpdateSerializer,
 )
@@ -84,6 +89,8 @@ class PeriodicReportViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet
         "submit": permissions.can_submit_report,
         "results": permissions.can_edit_report,
         "activities": permissions.can_edit_report,
+        "remove_result": permissions.can_edit_report,
+        "remove_activity": permissions.can_edit_report,
     }
     filterset_fields = ["project", "state", "kind"]
     ordering_fields = ["due_at", "number"]
@@ -132,6 +139,117 @@ class PeriodicReportViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet
         data.is_valid(raise_exception=True)
         activity = services.add_activity(report, by=request.user, **data.validated_data)
         return Response(ReportActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"results/(?P<result_pk>[0-9]+)")
+    def remove_result(self, request, pk=None, result_pk=None):
+        report = self.get_object()
+        services.remove_result(get_object_or_404(report.results.all(), pk=result_pk), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"activities/(?P<activity_pk>[0-9]+)")
+    def remove_activity(self, request, pk=None, activity_pk=None):
+        report = self.get_object()
+        services.remove_activity(get_object_or_404(report.activities.all(), pk=activity_pk), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReportAttachmentViewSet(
+    PredicateViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """PDF attachments of periodic reports: multipart upload by the coordinators while the report
+    is a draft (checked by content, size limit enforced while streaming), download as an attachment."""
+
+    serializer_class = ReportAttachmentSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["report"]
+    ordering_fields = ["uploaded_at"]
+    permission_map = {
+        "list": None,
+        "retrieve": None,
+        "download": None,
+        "create": None,  # checked on the report below
+        "destroy": permissions.can_remove_attachment,
+    }
+
+    def get_queryset(self):
+        return selectors.report_attachments_for_user(self.request.user).order_by(
+            "report_id", "uploaded_at", "pk"
+        )
+
+    def initialize_request(self, request, *args, **kwargs):
+        # The streaming, size-limited upload handler must be in place before anything reads the body.
+        if request.method == "POST":
+            self._upload_handler = use_annex_upload_handler(request)
+        return super().initialize_request(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": ReportAttachmentUploadSerializer},
+        responses={201: ReportAttachmentSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        handler = getattr(self, "_upload_handler", None)
+        if handler is not None and handler.too_large:
+            raise ValidationError({"file": [too_large_message()]})
+        incoming = ReportAttachmentUploadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        report = selectors.reports_for_user(request.user).filter(pk=incoming.validated_data["report"]).first()
+        if report is None:
+            raise ValidationError({"report": ["No such report."]})
+        if not permissions.can_edit_report(request.user, report):
+            raise PermissionDenied
+        attachment = services.add_attachment(report, incoming.validated_data["file"], by=request.user)
+        return Response(ReportAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        services.remove_attachment(instance, by=self.request.user)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(description="The PDF file.")})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        attachment = self.get_object()
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type="application/pdf",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class ExchangeRateViewSet(PredicateViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Reference EUR/JPY rates: read by officers and observers (the monitoring pages name them),
+    recorded by officers."""
+
+    serializer_class = ExchangeRateSerializer
+    queryset = ExchangeRate.objects.order_by("-rate_date")
+    permission_map = {
+        "list": permissions.can_read_exchange_rates,
+        "retrieve": permissions.can_read_exchange_rates,
+        "create": permissions.can_record_exchange_rate,
+    }
+    filterset_fields = {"rate_date": ["exact", "gte", "lte"]}
+    ordering_fields = ["rate_date"]
+
+    def list(self, request, *args, **kwargs):
+        # A list action has no object for the predicate to look at: ask it about the user.
+        if not permissions.can_read_exchange_rates(request.user):
+            raise PermissionDenied
+        return super().list(request, *args, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        if not permissions.can_record_exchange_rate(request.user):
+            raise PermissionDenied
+        data = ExchangeRateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rate = services.record_exchange_rate(by=request.user, **data.validated_data)
+        return Response(ExchangeRateSerializer(rate).data, status=status.HTTP_201_CREATED)
 
 
 class AssessmentViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
