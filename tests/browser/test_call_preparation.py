@@ -113,10 +113,9 @@ def test_officers_agree_topic_approve_plan_and_publish_call(portal):
     jp.locator("nav").get_by_role("link", name="Partnership Plans").click()
     jp.locator("a[href$='/calls/plans/new/']").click()
     type_into(jp, jp.locator("#id_name"), PLAN)
-    type_into(
-        jp, jp.locator("#id_evaluation_procedure"), "Each Side evaluates every eligible proposal in parallel."
-    )
-    type_into(jp, jp.locator("#id_selection_procedure"), "A proposal is selected only when both Sides agree.")
+    # Short texts: typed key by key, they set the journey's pace.
+    type_into(jp, jp.locator("#id_evaluation_procedure"), "Each Side evaluates in parallel.")
+    type_into(jp, jp.locator("#id_selection_procedure"), "Selected when both Sides agree.")
     type_into(jp, jp.locator("#id_timeline"), "2027-01-15 | Call opens\n2027-04-15 | Deadline")
     expect(jp.locator("#id_timeline")).to_have_value("2027-01-15 | Call opens\n2027-04-15 | Deadline")
     type_into(jp, jp.locator("#id_eu_funding"), "7000000.00")
@@ -154,7 +153,7 @@ def test_officers_agree_topic_approve_plan_and_publish_call(portal):
     type_into(
         eu,
         eu.locator("#id_description"),
-        "A joint call under the Letter of Intent on quantum science and technology.",
+        "A joint call under the Letter of Intent.",
     )
     topic_box = eu.get_by_label(TOPIC)
     tab_to(eu, topic_box)

@@ -58,8 +58,8 @@ def score(portal: Portal, page: Page, scores: dict[str, str], step: str, *, keyb
     fields = {}
     for code, value in scores.items():
         fields[f"#id_score_{code}"] = value
-        fields[f"#id_comment_{code}"] = f"Convincing on {code}, with a few open questions."
-    fields["#id_overall_comment"] = "A strong joint proposal with balanced roles."
+        fields[f"#id_comment_{code}"] = f"Convincing on {code}."
+    fields["#id_overall_comment"] = "A strong joint proposal."
     fill_in(page, fields, keyboard=keyboard)
     if keyboard:
         choose_value_with_keyboard(page, page.locator("#id_confidence"), "high")
