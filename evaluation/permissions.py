@@ -30,6 +30,15 @@ def can_assign(user, evaluation) -> bool:
     )
 
 
+def can_decide_eligibility(user, evaluation) -> bool:
+    """The Side's officers, until the Side released its consensus for the call."""
+    return is_officer_of(user, evaluation.side_id) and evaluation.call_evaluation.released_at is None
+
+
+def can_name_rapporteur(user, evaluation) -> bool:
+    return is_officer_of(user, evaluation.side_id) and evaluation.call_evaluation.released_at is None
+
+
 def can_remove_assignment(user, assignment) -> bool:
     return is_officer_of(user, assignment.side_id) and assignment.state in (
         AssignmentState.PENDING,

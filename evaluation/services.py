@@ -562,6 +562,13 @@ def set_reviewers_see_each_other(evaluation: ProposalEvaluation, visible: bool, 
 # -- consensus ---------------------------------------------------------------------------------------
 
 
+def rapporteur_refused() -> ValidationError:
+    """The one answer for anyone who cannot be the rapporteur, whether the user exists or not."""
+    return ValidationError(
+        {"rapporteur": _("The rapporteur is an officer of the Side or an evaluator of this proposal.")}
+    )
+
+
 @transaction.atomic
 def name_rapporteur(evaluation: ProposalEvaluation, rapporteur: User | None, *, by) -> ProposalEvaluation:
     """An officer names the rapporteur: an officer of the Side or an evaluator active on the proposal."""
@@ -571,9 +578,7 @@ def name_rapporteur(evaluation: ProposalEvaluation, rapporteur: User | None, *, 
         is_officer_of(rapporteur, evaluation.side_id)
         or evaluation.assignments.filter(evaluator=rapporteur, state=AssignmentState.ACTIVE).exists()
     ):
-        raise ValidationError(
-            {"rapporteur": _("The rapporteur is an officer of the Side or an evaluator of this proposal.")}
-        )
+        raise rapporteur_refused()
     evaluation.rapporteur = rapporteur
     evaluation.save(update_fields=["rapporteur"])
     audit("evaluation.rapporteur", by=by, obj=evaluation, sides=[evaluation.side.code])

@@ -12,6 +12,7 @@ from ..models import (
     Consensus,
     ConsensusScore,
     FundingDecision,
+    ProposalEvaluation,
     Review,
     ReviewRequest,
     ReviewScore,
@@ -51,6 +52,50 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "assigned_at",
         ]
         read_only_fields = fields
+
+
+class ProposalEvaluationSerializer(serializers.ModelSerializer):
+    """One row of a Side's eligibility list (the selector's counts stay inside the Side)."""
+
+    proposal = ProposalBriefSerializer(read_only=True)
+    call = serializers.IntegerField(source="proposal.call_id", read_only=True)
+    side = serializers.CharField(source="side.code", read_only=True)
+    open_assignments = serializers.IntegerField(read_only=True)
+    submitted_reviews = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ProposalEvaluation
+        fields = [
+            "id",
+            "call",
+            "proposal",
+            "side",
+            "eligible",
+            "ineligibility_reason",
+            "eligibility_decided_at",
+            "reviewers_see_each_other",
+            "rapporteur",
+            "open_assignments",
+            "submitted_reviews",
+        ]
+        read_only_fields = fields
+
+
+class EligibilitySerializer(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    reason = serializers.CharField(
+        allow_blank=True, required=False, default="", help_text="Required when ineligible."
+    )
+
+
+class RapporteurSerializer(serializers.Serializer):
+    rapporteur = serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=MAX_ID, help_text="A user id, or null to name nobody."
+    )
+
+
+class CoReviewVisibilitySerializer(serializers.Serializer):
+    visible = serializers.BooleanField(help_text="Reviewers who submitted see each other's reviews.")
 
 
 class AssignmentCreateSerializer(serializers.Serializer):

@@ -3,6 +3,11 @@ from rest_framework.routers import DefaultRouter
 from . import views
 
 router = DefaultRouter()
+router.register(
+    "evaluation/proposal-evaluations",
+    views.ProposalEvaluationViewSet,
+    basename="evaluation-proposal-evaluation",
+)
 router.register("evaluation/assignments", views.AssignmentViewSet, basename="evaluation-assignment")
 router.register("evaluation/reviews", views.ReviewViewSet, basename="evaluation-review")
 router.register("evaluation/consensus", views.ConsensusViewSet, basename="evaluation-consensus")

@@ -16,7 +16,7 @@ from loi_portal.models import Side, User
 
 from .. import permissions as perms
 from .. import selectors, services
-from ..models import Assignment, Consensus, FundingDecision, Review
+from ..models import Assignment, Consensus, FundingDecision, ProposalEvaluation, Review
 from .serializers import (
     AnswerSerializer,
     ApproveSelectionSerializer,
@@ -25,9 +25,13 @@ from .serializers import (
     CallEvaluationSerializer,
     ConsensusSerializer,
     ConsensusWriteSerializer,
+    CoReviewVisibilitySerializer,
     DeclareConflictSerializer,
+    EligibilitySerializer,
     FundingDecisionSerializer,
+    ProposalEvaluationSerializer,
     RankingSerializer,
+    RapporteurSerializer,
     RecordOutcomeSerializer,
     ReviewRequestCreateSerializer,
     ReviewRequestSerializer,
@@ -35,6 +39,72 @@ from .serializers import (
     ReviewWriteSerializer,
     SelectionListSerializer,
 )
+
+
+class ProposalEvaluationFilter(django_filters.FilterSet):
+    call = django_filters.NumberFilter(field_name="proposal__call_id")
+    proposal = django_filters.NumberFilter(field_name="proposal_id")
+
+    class Meta:
+        model = ProposalEvaluation
+        fields = ["call", "proposal", "eligible"]
+
+
+class ProposalEvaluationViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The officer's own Side's evaluations of proposals (its eligibility list; the other Side's are
+    a 404): eligibility, the rapporteur and whether co-reviewers see each other's reviews."""
+
+    serializer_class = ProposalEvaluationSerializer
+    filterset_class = ProposalEvaluationFilter
+    ordering_fields = ["proposal", "eligible", "eligibility_decided_at"]
+    permission_map = {
+        "list": None,
+        "retrieve": None,
+        "eligibility": perms.can_decide_eligibility,
+        "rapporteur": perms.can_name_rapporteur,
+        "co_review_visibility": perms.can_set_co_review_visibility,
+    }
+
+    def get_queryset(self):
+        return selectors.proposal_evaluations_for_user(self.request.user)
+
+    def _answer(self, evaluation):
+        return Response(ProposalEvaluationSerializer(self.get_queryset().get(pk=evaluation.pk)).data)
+
+    @extend_schema(request=EligibilitySerializer, responses={200: ProposalEvaluationSerializer})
+    @action(detail=True, methods=["post"])
+    def eligibility(self, request, pk=None):
+        evaluation = self.get_object()
+        data = EligibilitySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["eligible"]:
+            services.declare_eligible(evaluation, by=request.user)
+        else:
+            services.declare_ineligible(evaluation, by=request.user, reason=data.validated_data["reason"])
+        return self._answer(evaluation)
+
+    @extend_schema(request=RapporteurSerializer, responses={200: ProposalEvaluationSerializer})
+    @action(detail=True, methods=["post"])
+    def rapporteur(self, request, pk=None):
+        evaluation = self.get_object()
+        data = RapporteurSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rapporteur = None
+        if data.validated_data["rapporteur"] is not None:
+            rapporteur = User.objects.filter(pk=data.validated_data["rapporteur"]).first()
+            if rapporteur is None:  # the same answer as for a user who may not be rapporteur here
+                raise services.rapporteur_refused()
+        services.name_rapporteur(evaluation, rapporteur, by=request.user)
+        return self._answer(evaluation)
+
+    @extend_schema(request=CoReviewVisibilitySerializer, responses={200: ProposalEvaluationSerializer})
+    @action(detail=True, methods=["post"], url_path="co-review-visibility")
+    def co_review_visibility(self, request, pk=None):
+        evaluation = self.get_object()
+        data = CoReviewVisibilitySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.set_reviewers_see_each_other(evaluation, data.validated_data["visible"], by=request.user)
+        return self._answer(evaluation)
 
 
 class AssignmentFilter(django_filters.FilterSet):
@@ -60,6 +130,7 @@ class AssignmentViewSet(PredicateViewSetMixin, mixins.CreateModelMixin, viewsets
         "create": None,  # the service checks that an officer of the evaluation's Side assigns
         "declare_conflict": perms.can_declare,
         "declare_no_conflict": perms.can_declare_no_conflict,
+        "remove": perms.can_remove_assignment,
     }
 
     def get_queryset(self):
@@ -93,6 +164,13 @@ class AssignmentViewSet(PredicateViewSetMixin, mixins.CreateModelMixin, viewsets
     @action(detail=True, methods=["post"], url_path="declare-no-conflict")
     def declare_no_conflict(self, request, pk=None):
         assignment = services.declare_no_conflict(self.get_object(), by=request.user)
+        return Response(AssignmentSerializer(assignment).data)
+
+    @extend_schema(request=None, responses={200: AssignmentSerializer})
+    @action(detail=True, methods=["post"])
+    def remove(self, request, pk=None):
+        """An officer of the Side ends the assignment; the evaluator no longer sees the proposal."""
+        assignment = services.remove_assignment(self.get_object(), by=request.user)
         return Response(AssignmentSerializer(assignment).data)
 
 
@@ -186,6 +264,7 @@ class ConsensusViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
         "retrieve": None,
         "create": None,  # the service checks can_write_consensus
         "finalise": perms.can_finalise_consensus,
+        "reopen": perms.can_reopen_consensus,
     }
 
     def get_queryset(self):
@@ -229,6 +308,13 @@ class ConsensusViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def finalise(self, request, pk=None):
         consensus = services.finalise_consensus(self.get_object(), by=request.user)
+        return Response(ConsensusSerializer(self._reload(consensus)).data)
+
+    @extend_schema(request=None, responses={200: ConsensusSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """An officer of the Side makes a final consensus a draft again, until the Side released."""
+        consensus = services.reopen_consensus(self.get_object(), by=request.user)
         return Response(ConsensusSerializer(self._reload(consensus)).data)
 
     def _reload(self, consensus):
