@@ -8,6 +8,7 @@ data are the demo's, plus the few records it has none of, built once for the who
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -27,7 +28,9 @@ from loi_portal import governance
 from loi_portal.governance_models import DisclosureAudience
 from loi_portal.models import Organisation, Side, User
 from proposals.models import Proposal
-from reporting.services import start_export
+from reporting.models import PeriodicReport
+from reporting.permissions import can_edit_report
+from reporting.services import add_attachment, record_exchange_rate, start_export
 from tests.proposals.conftest import pdf_upload
 
 # Who looks at each list: the first of these who sees anything there.
@@ -92,6 +95,14 @@ def _extras(users: dict) -> None:
         permission_text="Signed letter.",
         by=eu,
     )
+    for days, rate in ((1, "161.25"), (2, "162.50")):
+        record_exchange_rate(rate_date=today - dt.timedelta(days=days), jpy_per_eur=Decimal(rate), by=eu)
+    # One attachment on each of two draft reports, so that the report filter tells them apart.
+    for report in PeriodicReport.objects.filter(state="draft").order_by("pk")[:2]:
+        coordinator = next(
+            u for u in (users["eu_researcher"], users["jp_researcher"]) if can_edit_report(u, report)
+        )
+        add_attachment(report, pdf_upload(name=f"report-{report.pk}.pdf"), by=coordinator)
     # Call documents are new (being added beside this test): give them two when they exist.
     add_call_document = getattr(call_services, "add_call_document", None)
     draft = Call.objects.filter(state="draft").order_by("pk").first()
