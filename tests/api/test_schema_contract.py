@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.schema, pytest.mark.django_db(transaction=True)]
 ROLES = ["eu_officer", "jp_officer", "eu_researcher", "jp_researcher", "eu_evaluator1", "jp_evaluator1"]
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
 # 6 roles x ~130 operations x this many requests. Measured with `pytest tests/api -p no:xdist
-# --durations=5` on the shared 2-core machine: 4 take 118 s at load 4 (80 s of CPU), 200 s at load 7;
+# --durations=5` on the shared 2-core machine: 4 take 84 s when it is quiet, 118 s at load 4, 200 s at 7;
 # the ~90 s aimed at leaves no room for more.
 EXAMPLES_PER_OPERATION = 4
 # What schemathesis raises when it cannot make a request for an operation at all.
