@@ -538,6 +538,58 @@ def _report_attachment(actors):
     return {**world, "args": [world["id"], attachment.pk]}
 
 
+def _report_result(actors):
+    from reporting import services as reporting
+
+    world = _report(actors)
+    result = reporting.add_result(
+        world["report"], by=actors["researcher", "EU"], kind="dataset", title="Matrix dataset", year=2026
+    )
+    return {**world, "args": [world["id"], result.pk]}
+
+
+def _report_activity(actors):
+    from reporting import services as reporting
+
+    world = _report(actors)
+    activity = reporting.add_activity(
+        world["report"],
+        by=actors["researcher", "EU"],
+        kind="meeting",
+        title="Matrix kick-off",
+        start_date=dt.date(2026, 5, 1),
+    )
+    return {**world, "args": [world["id"], activity.pk]}
+
+
+def _report_attachment_api(actors):
+    world = _report_attachment(actors)
+    attachment_pk = world["args"][1]
+    return {**world, "args": [attachment_pk], "id": attachment_pk}
+
+
+def _exchange_rate(actors):
+    from decimal import Decimal
+
+    from reporting import services as reporting
+
+    rate = reporting.record_exchange_rate(
+        rate_date=dt.date(2026, 11, 30), jpy_per_eur=Decimal("161.2300"), by=actors["officer", "EU"]
+    )
+    return {"args": [rate.pk], "id": rate.pk, "marker": None}
+
+
+def _role_confirmation(actors):
+    """The EU officer invites the EU researcher's existing account to the expert role: the account
+    gets a link to accept it (the token below is the mailed link's)."""
+    from loi_portal import services as accounts
+
+    researcher, officer = actors["researcher", "EU"], actors["officer", "EU"]
+    accounts.invite_user(email=researcher.email, role="expert", by=officer)
+    token = accounts.role_confirmation_token(researcher, "expert", by=officer)
+    return {"args": [token], "id": researcher.pk, "marker": None}
+
+
 def _assessment(actors):
     from reporting import services as reporting
 
@@ -597,6 +649,8 @@ SCENARIOS = {
     "closed_proposal": _closed_proposal,
     "closed_call": _closed_call_proposals,
     "assignment_pending": _evaluation("eu_assignment", "assigned"),
+    "proposal_evaluation": _evaluation("eu", "assigned"),
+    "proposal_evaluation_declared": _evaluation("eu", "reviewing"),
     "review_draft": _evaluation("eu_review", "reviewing"),
     "consensus_draft": _evaluation("consensus", "reviewing"),
     "assignment": _evaluation("eu_assignment"),
@@ -622,6 +676,10 @@ SCENARIOS = {
     "report_submitted": lambda actors: _report(actors, submitted=True),
     "report_item": _report_item,
     "report_attachment": _report_attachment,
+    "report_attachment_api": _report_attachment_api,
+    "report_result": _report_result,
+    "report_activity": _report_activity,
+    "exchange_rate": _exchange_rate,
     "assessment": _assessment,
     "export": _export,
     "none": _none,
@@ -630,6 +688,7 @@ SCENARIOS = {
     "letter": _letter,
     "signature": _signature,
     "signature_page": _signature_page,
+    "role_confirmation": _role_confirmation,
     "notice": _notice,
     "decision": _decision,
     "divergence": _divergence,
@@ -706,6 +765,11 @@ BODIES = {
     },
     "api:evaluation-review-request-answer": {"answer": "Three experts reviewed it."},
     "evaluation:review_request": {"answer": "Three experts reviewed it."},
+    "api:evaluation-proposal-evaluation-eligibility": {"eligible": False, "reason": "Out of scope."},
+    "api:evaluation-proposal-evaluation-rapporteur": lambda s: {
+        "rapporteur": _world(s, "eu_assignment").evaluator_id
+    },
+    "api:evaluation-proposal-evaluation-co-review-visibility": {"visible": True},
     # reporting
     "api:project-sensitivity": {"sensitivity": "joint"},
     "api:report-results": {
@@ -777,6 +841,13 @@ def attempt(client: Client, row: dict, scenario: dict) -> bool:
         response = client.post(
             url, json.dumps(_body(row, scenario), cls=DjangoJSONEncoder), content_type="application/json"
         )
+        assert response.status_code < 500, response.content[:500]
+        if response.status_code in (403, 404, 405):
+            return False
+        assert 200 <= response.status_code < 300, (response.status_code, response.content[:500])
+        return True
+    if via == "api-delete":
+        response = client.delete(url)
         assert response.status_code < 500, response.content[:500]
         if response.status_code in (403, 404, 405):
             return False
