@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 from decimal import Decimal
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 
@@ -249,6 +250,26 @@ def ranking_for_user(user, call_evaluation) -> list[dict]:
     return rank(call_evaluation)
 
 
+RANKING_PAGE_SIZE = 50
+
+
+def ranking_page_for_user(user, call_evaluation, page_number, *, per_page: int | None = None):
+    """One page of the Side's ranked list (positions are those of the whole list) and its rows,
+    or Http404 for anyone outside the wall. Two queries for the page, whatever the call's size."""
+    from .services import ranked_evaluations, ranking_rows, terms_for
+
+    if not can_view_ranking(user, call_evaluation):
+        raise Http404
+    criteria = list(terms_for(call_evaluation.call, call_evaluation.side_id).criteria.all())
+    evaluations = (
+        ranked_evaluations(call_evaluation, criteria)
+        .select_related("proposal", "consensus")
+        .prefetch_related("consensus__scores")
+    )
+    page = Paginator(evaluations, per_page or RANKING_PAGE_SIZE).get_page(page_number)
+    return page, ranking_rows(page.object_list, criteria), criteria
+
+
 # -- joint selection and funding ---------------------------------------------------------------------
 
 
@@ -366,33 +387,51 @@ def review_requests_for_user(user):
     )
 
 
-def selection_rows(selection: SelectionList) -> list[dict]:
-    """One row per proposal of the joint selection with each Side's released ranking position,
-    weighted total and threshold result (callers have taken ``selection`` from
-    ``selection_lists_for_user``, so both Sides released)."""
-    from .services import rank
+def selection_page(selection: SelectionList, page_number, *, per_page: int | None = None):
+    """One page of the joint selection: a row per proposal with each Side's released ranking
+    position, weighted total and threshold result, ordered by the EU position then the number
+    (callers have taken ``selection`` from ``selection_lists_for_user``, so both Sides released).
+    The positions come from one narrow query per Side; only the page's entries are loaded."""
+    from .services import ranked_evaluations
 
     by_side = {}
     for call_evaluation in CallEvaluation.objects.filter(call_id=selection.call_id).select_related(
         "call", "side"
     ):
-        by_side[call_evaluation.side.code] = {row["proposal"].pk: row for row in rank(call_evaluation)}
-    evaluations = ProposalEvaluation.objects.filter(proposal__call_id=selection.call_id).select_related(
-        "side", "consensus"
+        ranked = ranked_evaluations(call_evaluation).values_list(
+            "proposal_id", "position", "consensus__weighted_total", "consensus__passes_thresholds"
+        )
+        by_side[call_evaluation.side.code] = {
+            pid: (pos, total, bool(passes)) for pid, pos, total, passes in ranked
+        }
+    eu = by_side.get("EU", {})
+    order = sorted(
+        selection.entries.values_list("pk", "proposal_id", "proposal__number"),
+        key=lambda e: (eu[e[1]][0] if e[1] in eu else 10**9, e[2]),
     )
-    eligibility = {(e.proposal_id, e.side.code): e.eligible for e in evaluations}
+    page = Paginator(order, per_page or RANKING_PAGE_SIZE).get_page(page_number)
+    ids = [pk for pk, _proposal, _number in page.object_list]
+    entries = {e.pk: e for e in selection_entries(selection).filter(pk__in=ids)}
+    proposal_ids = [entries[pk].proposal_id for pk in ids]
+    eligibility = {
+        (proposal_id, code): eligible
+        for proposal_id, code, eligible in ProposalEvaluation.objects.filter(
+            proposal_id__in=proposal_ids
+        ).values_list("proposal_id", "side__code", "eligible")
+    }
     rows = []
-    for entry in selection_entries(selection):
+    for pk in ids:
+        entry = entries[pk]
         sides = []
         for code in ("EU", "JP"):
-            ranked = by_side.get(code, {}).get(entry.proposal_id)
+            position, total, passes = by_side.get(code, {}).get(entry.proposal_id, (None, None, False))
             sides.append(
                 {
                     "code": code,
                     "eligible": eligibility.get((entry.proposal_id, code), False),
-                    "position": ranked["position"] if ranked else None,
-                    "weighted_total": ranked["consensus"].weighted_total if ranked else None,
-                    "passes": ranked["passes"] if ranked else False,
+                    "position": position,
+                    "weighted_total": total,
+                    "passes": passes,
                 }
             )
         rows.append(
@@ -403,8 +442,7 @@ def selection_rows(selection: SelectionList) -> list[dict]:
                 "selectable": all(s["eligible"] and s["passes"] for s in sides),
             }
         )
-    rows.sort(key=lambda r: (r["sides"][0]["position"] or 10**6, r["proposal"].number))
-    return rows
+    return page, rows
 
 
 def proposals_with_summary_for_user(user):

@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -749,48 +750,72 @@ def reopen_consensus(consensus: Consensus, *, by) -> Consensus:
 # -- ranking and release -----------------------------------------------------------------------------
 
 
-def rank(call_evaluation: CallEvaluation) -> list[dict]:
-    """The Side's ranked list: final consensus of eligible proposals above all thresholds by weighted
-    total (ties broken by the scores of the criteria in the plan's order), then those below a
-    threshold, in the same order. Each row: position, evaluation, consensus, scores (by criterion
-    order), passes."""
-    terms = terms_for(call_evaluation.call, call_evaluation.side_id)
-    criteria = list(terms.criteria.all())
-    evaluations = (
+def ranked_evaluations(call_evaluation: CallEvaluation, criteria=None):
+    """The Side's ranking as one query: the eligible proposals with a final consensus, those above
+    all thresholds first, by weighted total, ties broken by the scores of the criteria in the plan's
+    order, then by proposal number; each row annotated with its ``position`` (a window over the
+    whole list, so a page of it keeps the positions of the full ranking)."""
+    if criteria is None:
+        criteria = list(terms_for(call_evaluation.call, call_evaluation.side_id).criteria.all())
+    # A missing score ranks below every given one, as a missing total counts as zero.
+    scores = {
+        f"score_{c.pk}": Coalesce(
+            Subquery(
+                ConsensusScore.objects.filter(consensus=OuterRef("consensus"), criterion=c).values("score")[
+                    :1
+                ]
+            ),
+            Value(Decimal("-1")),
+            output_field=DecimalField(max_digits=4, decimal_places=1),
+        )
+        for c in criteria
+    }
+    order = [
+        Coalesce("consensus__passes_thresholds", Value(False)).desc(),
+        Coalesce("consensus__weighted_total", Value(Decimal("0"))).desc(),
+        *(F(name).desc() for name in scores),
+        F("proposal__number").asc(),
+    ]
+    return (
         ProposalEvaluation.objects.filter(
             call_evaluation=call_evaluation, eligible=True, consensus__state=ConsensusState.FINAL
         )
-        .select_related("proposal", "consensus")
-        .prefetch_related("consensus__scores")
+        .annotate(**scores)
+        .annotate(position=Window(RowNumber(), order_by=order))
+        .order_by("position")
     )
+
+
+def ranking_rows(evaluations, criteria) -> list[dict]:
+    """Rows of a ranked list (all of it or a page) for pages, the API and the exports. Each row:
+    position, evaluation, proposal, consensus, scores (by criterion order), passes."""
     rows = []
     for evaluation in evaluations:
         consensus = evaluation.consensus
         by_criterion = {s.criterion_id: s for s in consensus.scores.all()}
-        scores = [by_criterion.get(c.pk) for c in criteria]
         rows.append(
             {
+                "position": evaluation.position,
                 "evaluation": evaluation,
                 "proposal": evaluation.proposal,
                 "consensus": consensus,
-                "scores": scores,
+                "scores": [by_criterion.get(c.pk) for c in criteria],
                 "passes": bool(consensus.passes_thresholds),
             }
         )
-
-    def key(row):
-        tie = [-(s.score if s and s.score is not None else Decimal("-1")) for s in row["scores"]]
-        return (
-            not row["passes"],
-            -(row["consensus"].weighted_total or Decimal("0")),
-            *tie,
-            row["proposal"].number,
-        )
-
-    rows.sort(key=key)
-    for position, row in enumerate(rows, start=1):
-        row["position"] = position
     return rows
+
+
+def rank(call_evaluation: CallEvaluation, *, criteria=None) -> list[dict]:
+    """The Side's whole ranked list (see ``ranked_evaluations``), in order."""
+    if criteria is None:
+        criteria = list(terms_for(call_evaluation.call, call_evaluation.side_id).criteria.all())
+    evaluations = (
+        ranked_evaluations(call_evaluation, criteria)
+        .select_related("proposal", "consensus")
+        .prefetch_related("consensus__scores")
+    )
+    return ranking_rows(evaluations, criteria)
 
 
 def release_blockers(call_evaluation: CallEvaluation) -> list[ProposalEvaluation]:

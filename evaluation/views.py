@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -421,15 +422,16 @@ def consensus(request, pk):
 @login_required
 def ranking(request, pk):
     call_eval = get_object_or_404(CallEvaluation.objects.select_related("call", "side"), pk=pk)
-    rows = selectors.ranking_for_user(request.user, call_eval)
+    page, rows, criteria = selectors.ranking_page_for_user(request.user, call_eval, request.GET.get("page"))
     terms = services.terms_for(call_eval.call, call_eval.side_id)
     return render(
         request,
         "evaluation/ranking.html",
         {
             "call_eval": call_eval,
+            "page": page,
             "rows": rows,
-            "criteria": list(terms.criteria.all()),
+            "criteria": criteria,
             "terms": terms,
             "own_side": request.user.side_id == call_eval.side_id,
         },
@@ -455,6 +457,13 @@ def release(request, pk):
     )
 
 
+def _selection_url(call_pk, request) -> str:
+    """Back to the page of the list the officer was working on."""
+    url = reverse("evaluation:selection", args=[call_pk])
+    page = request.GET.get("page", "")
+    return f"{url}?page={page}" if page.isdigit() else url
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def selection(request, call_pk):
@@ -471,7 +480,7 @@ def selection(request, call_pk):
                 entry = get_object_or_404(selection_list.entries, pk=entry_form.cleaned_data["entry"])
                 services.record_selection(entry, entry_form.cleaned_data["outcome"], by=request.user)
                 messages.success(request, _("Outcome recorded; both Sides need to approve the list again."))
-                return redirect("evaluation:selection", call_pk)
+                return redirect(_selection_url(call_pk, request))
             if action == "approve" and approve_form.is_valid():
                 effective = services.approve_selection(
                     selection_list, by=request.user, version=approve_form.cleaned_data["version"]
@@ -482,7 +491,7 @@ def selection(request, call_pk):
                     if effective
                     else _("Your Side approved the list."),
                 )
-                return redirect("evaluation:selection", call_pk)
+                return redirect(_selection_url(call_pk, request))
             if action == "divergence" and divergence_form.is_valid():
                 entry = get_object_or_404(
                     selection_list.entries, proposal_id=divergence_form.cleaned_data["proposal"]
@@ -494,16 +503,17 @@ def selection(request, call_pk):
                     description=divergence_form.cleaned_data["description"],
                 )
                 messages.success(request, _("The divergence of opinion is open."))
-                return redirect("evaluation:selection", call_pk)
+                return redirect(_selection_url(call_pk, request))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-    rows = selectors.selection_rows(selection_list)
+    page, rows = selectors.selection_page(selection_list, request.GET.get("page"))
     state = services.selection_state(selection_list)
     return render(
         request,
         "evaluation/selection.html",
         {
             "selection": selection_list,
+            "page": page,
             "rows": rows,
             "state": state,
             "outcomes": SelectionEntryForm.base_fields["outcome"].choices,

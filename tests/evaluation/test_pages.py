@@ -219,7 +219,8 @@ def test_ranking_query_count_is_flat(eu_officer, client_for, n, django_assert_nu
     ce = CallEvaluation.objects.get(call=call, side__code="EU")
     client = client_for(eu_officer)
     client.get(reverse("evaluation:ranking", args=[ce.pk]))
-    with django_assert_num_queries(12):
+    # The page counts the whole ranking and loads only its own rows.
+    with django_assert_num_queries(13):
         client.get(reverse("evaluation:ranking", args=[ce.pk]))
 
 
@@ -358,3 +359,65 @@ def test_majority_and_minority_views_are_saved_on_the_page_and_read_back(
         CallEvaluation.objects.get(call=evaluated_call, side__code="EU"), by=eu_officer
     )
     assert jp.get(api_url).json()["minority_view"] == views["minority_view"]
+
+
+def _scores(value: str) -> dict:
+    from decimal import Decimal
+
+    return {code: Decimal(value) for code in EU_PASS}
+
+
+def test_the_ranking_is_paged_and_keeps_the_positions_of_the_whole_list(eu_officer, client_for, monkeypatch):
+    from evaluation import selectors
+
+    monkeypatch.setattr(selectors, "RANKING_PAGE_SIZE", 2)
+    call, proposals = make_call_in_evaluation(5)
+    # Totals 5, 4.5, 4, 3.5, 3 per criterion: the ranking follows the list's order.
+    for proposal, value in zip(proposals, ["5", "4.5", "4", "3.5", "3"], strict=True):
+        make_final_consensus(side_evaluation(proposal, "EU"), _scores(value), officer=eu_officer)
+    ce = CallEvaluation.objects.get(call=call, side__code="EU")
+    url = reverse("evaluation:ranking", args=[ce.pk])
+    client = client_for(eu_officer)
+
+    second = client.get(url, {"page": 2})
+    assert [(r["position"], r["proposal"]) for r in second.context["rows"]] == [
+        (3, proposals[2]),
+        (4, proposals[3]),
+    ]
+    body = second.content.decode()
+    assert "Page 2 of 3" in body and "5 proposals ranked." in body
+    last = client.get(url, {"page": 3}).context["rows"]
+    assert [(r["position"], r["proposal"]) for r in last] == [(5, proposals[4])]
+    # A page past the end shows the last one rather than an error.
+    assert client.get(url, {"page": 99}).context["rows"] == last
+
+
+def test_the_joint_selection_is_paged_and_an_outcome_returns_to_its_page(
+    eu_officer, jp_officer, client_for, monkeypatch
+):
+    from evaluation import selectors
+
+    monkeypatch.setattr(selectors, "RANKING_PAGE_SIZE", 2)
+    call, proposals = make_call_in_evaluation(3)
+    # The EU ranks them in reverse order of creation; the JP scores them alike, so its ties go by number.
+    for proposal, value in zip(proposals, ["3.5", "4", "4.5"], strict=True):
+        make_final_consensus(side_evaluation(proposal, "EU"), _scores(value), officer=eu_officer)
+        make_final_consensus(side_evaluation(proposal, "JP"), JP_PASS, officer=jp_officer)
+    for ce in CallEvaluation.objects.filter(call=call):
+        services.release_consensus(ce, by=eu_officer if ce.side.code == "EU" else jp_officer)
+    url = reverse("evaluation:selection", args=[call.pk])
+    client = client_for(jp_officer)
+
+    first = client.get(url).context["rows"]
+    assert [r["proposal"] for r in first] == [proposals[2], proposals[1]]
+    assert [s["position"] for s in first[0]["sides"]] == [1, 3]
+    second = client.get(url, {"page": 2})
+    (row,) = second.context["rows"]
+    assert row["proposal"] == proposals[0] and [s["position"] for s in row["sides"]] == [3, 1]
+
+    response = client.post(
+        f"{url}?page=2", {"action": "outcome", "entry": row["entry"].pk, "outcome": SelectionOutcome.SELECTED}
+    )
+    assert response.status_code == 302 and response["Location"] == f"{url}?page=2"
+    row["entry"].refresh_from_db()
+    assert row["entry"].outcome == SelectionOutcome.SELECTED
