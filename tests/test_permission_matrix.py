@@ -779,6 +779,7 @@ BODIES = {
         "year": 2026,
     },
     "api:report-activities": {"kind": "meeting", "title": "Kick-off meeting", "start_date": "2026-05-01"},
+    "api:exchange-rate-list": {"rate_date": "2026-12-01", "jpy_per_eur": "160.5000"},
 }
 
 
