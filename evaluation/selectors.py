@@ -253,21 +253,34 @@ def ranking_for_user(user, call_evaluation) -> list[dict]:
 RANKING_PAGE_SIZE = 50
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count: counting a windowed ranking would rank it all once more."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
 def ranking_page_for_user(user, call_evaluation, page_number, *, per_page: int | None = None):
     """One page of the Side's ranked list (positions are those of the whole list) and its rows,
-    or Http404 for anyone outside the wall. Two queries for the page, whatever the call's size."""
-    from .services import ranked_evaluations, ranking_rows, terms_for
+    or Http404 for anyone outside the wall. A fixed number of queries, whatever the call's size."""
+    from .services import ranked_evaluations, ranking_candidates, ranking_rows, terms_for
 
     if not can_view_ranking(user, call_evaluation):
         raise Http404
     criteria = list(terms_for(call_evaluation.call, call_evaluation.side_id).criteria.all())
-    evaluations = (
-        ranked_evaluations(call_evaluation, criteria)
-        .select_related("proposal", "consensus")
-        .prefetch_related("consensus__scores")
-    )
-    page = Paginator(evaluations, per_page or RANKING_PAGE_SIZE).get_page(page_number)
-    return page, ranking_rows(page.object_list, criteria), criteria
+    ranked = ranked_evaluations(call_evaluation, criteria)
+    page = _CountedPaginator(
+        ranked.values_list("pk", "position"),
+        per_page or RANKING_PAGE_SIZE,
+        # The same rows, counted without the window and the scores.
+        count=ranking_candidates(call_evaluation).count(),
+    ).get_page(page_number)
+    return page, ranking_rows(call_evaluation, page.object_list, criteria), criteria
 
 
 # -- joint selection and funding ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value, Window
+from django.db.models import DecimalField, F, Max, Q, Sum, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -750,6 +750,13 @@ def reopen_consensus(consensus: Consensus, *, by) -> Consensus:
 # -- ranking and release -----------------------------------------------------------------------------
 
 
+def ranking_candidates(call_evaluation: CallEvaluation):
+    """The proposals a Side ranks: eligible, with a final consensus."""
+    return ProposalEvaluation.objects.filter(
+        call_evaluation=call_evaluation, eligible=True, consensus__state=ConsensusState.FINAL
+    )
+
+
 def ranked_evaluations(call_evaluation: CallEvaluation, criteria=None):
     """The Side's ranking as one query: the eligible proposals with a final consensus, those above
     all thresholds first, by weighted total, ties broken by the scores of the criteria in the plan's
@@ -759,12 +766,9 @@ def ranked_evaluations(call_evaluation: CallEvaluation, criteria=None):
         criteria = list(terms_for(call_evaluation.call, call_evaluation.side_id).criteria.all())
     # A missing score ranks below every given one, as a missing total counts as zero.
     scores = {
+        # One join on the scores, grouped per evaluation (one score per consensus and criterion).
         f"score_{c.pk}": Coalesce(
-            Subquery(
-                ConsensusScore.objects.filter(consensus=OuterRef("consensus"), criterion=c).values("score")[
-                    :1
-                ]
-            ),
+            Max("consensus__scores__score", filter=Q(consensus__scores__criterion=c)),
             Value(Decimal("-1")),
             output_field=DecimalField(max_digits=4, decimal_places=1),
         )
@@ -777,25 +781,33 @@ def ranked_evaluations(call_evaluation: CallEvaluation, criteria=None):
         F("proposal__number").asc(),
     ]
     return (
-        ProposalEvaluation.objects.filter(
-            call_evaluation=call_evaluation, eligible=True, consensus__state=ConsensusState.FINAL
-        )
+        ranking_candidates(call_evaluation)
         .annotate(**scores)
         .annotate(position=Window(RowNumber(), order_by=order))
         .order_by("position")
     )
 
 
-def ranking_rows(evaluations, criteria) -> list[dict]:
-    """Rows of a ranked list (all of it or a page) for pages, the API and the exports. Each row:
-    position, evaluation, proposal, consensus, scores (by criterion order), passes."""
+def ranking_rows(call_evaluation: CallEvaluation, ranked, criteria) -> list[dict]:
+    """Rows of a ranked list (all of it or a page), from ``(evaluation id, position)`` pairs of
+    ``ranked_evaluations``: the ranking itself sorts narrow rows, and only the rows shown are loaded
+    with their proposal, consensus and scores. Each row: position, evaluation, proposal, consensus,
+    scores (by criterion order), passes."""
+    ranked = list(ranked)
+    loaded = (
+        ProposalEvaluation.objects.filter(call_evaluation=call_evaluation, pk__in=[pk for pk, _ in ranked])
+        .select_related("proposal", "consensus")
+        .prefetch_related("consensus__scores")
+    )
+    by_pk = {evaluation.pk: evaluation for evaluation in loaded}
     rows = []
-    for evaluation in evaluations:
+    for pk, position in ranked:
+        evaluation = by_pk[pk]
         consensus = evaluation.consensus
         by_criterion = {s.criterion_id: s for s in consensus.scores.all()}
         rows.append(
             {
-                "position": evaluation.position,
+                "position": position,
                 "evaluation": evaluation,
                 "proposal": evaluation.proposal,
                 "consensus": consensus,
@@ -810,12 +822,8 @@ def rank(call_evaluation: CallEvaluation, *, criteria=None) -> list[dict]:
     """The Side's whole ranked list (see ``ranked_evaluations``), in order."""
     if criteria is None:
         criteria = list(terms_for(call_evaluation.call, call_evaluation.side_id).criteria.all())
-    evaluations = (
-        ranked_evaluations(call_evaluation, criteria)
-        .select_related("proposal", "consensus")
-        .prefetch_related("consensus__scores")
-    )
-    return ranking_rows(evaluations, criteria)
+    ranked = ranked_evaluations(call_evaluation, criteria).values_list("pk", "position")
+    return ranking_rows(call_evaluation, ranked, criteria)
 
 
 def release_blockers(call_evaluation: CallEvaluation) -> list[ProposalEvaluation]:

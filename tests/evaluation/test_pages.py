@@ -219,8 +219,8 @@ def test_ranking_query_count_is_flat(eu_officer, client_for, n, django_assert_nu
     ce = CallEvaluation.objects.get(call=call, side__code="EU")
     client = client_for(eu_officer)
     client.get(reverse("evaluation:ranking", args=[ce.pk]))
-    # The page counts the whole ranking and loads only its own rows.
-    with django_assert_num_queries(13):
+    # The page counts the ranking, ranks it (ids and positions only), then loads its own rows.
+    with django_assert_num_queries(14):
         client.get(reverse("evaluation:ranking", args=[ce.pk]))
 
 
