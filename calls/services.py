@@ -651,17 +651,14 @@ def add_call_document(call: Call, *, by: User, file, title: str, kind: str) -> C
     """Check an uploaded PDF by content (as the proposals' annexes are checked) and attach it to a
     draft call under a generated name; the call's text revision moves on, so both Sides approve
     the call again with the document. On any refusal nothing is kept."""
-    from proposals.annexes import inspect_pdf
+    from proposals.annexes import checked_pdf
 
     if kind not in CallDocumentKind.values:
         raise ValidationError({"kind": [_("Choose a valid kind of document.")]})
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": [_("Give the document a title.")]})
-    try:
-        facts = inspect_pdf(file)
-    except ValidationError as exc:
-        raise ValidationError({"file": exc.messages}) from exc
+    facts = checked_pdf(file)
     stored_name = None
     try:
         with transaction.atomic():

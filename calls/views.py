@@ -17,11 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from loi_portal.services import approvals_of
-from proposals.annexes import too_large_message, use_annex_upload_handler
+from proposals.annexes import accepts_pdf_upload, too_large_message, upload_too_large
 
 from . import permissions, selectors, services
 from .enums import CallState
@@ -136,16 +135,9 @@ def call_document_download(request, pk, document_pk):
 
 
 @login_required
+@accepts_pdf_upload
 def call_documents(request, pk):
-    """The documents of a call; officers upload while it is a draft. The upload handler must be in
-    place before the body is read, hence the CSRF check inside, after it."""
-    if request.method == "POST":
-        handler = use_annex_upload_handler(request)
-        return csrf_protect(_call_documents)(request, pk, handler)
-    return _call_documents(request, pk, None)
-
-
-def _call_documents(request, pk, handler):
+    """The documents of a call; officers upload while it is a draft."""
     _officer_required(request.user)
     call = get_object_or_404(selectors.calls_for_user(request.user), pk=pk)
     can_edit = permissions.can_edit_call(request.user, call)
@@ -153,20 +145,23 @@ def _call_documents(request, pk, handler):
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        form = CallDocumentForm(request.POST, request.FILES)
-        if handler is not None and handler.too_large:
+        if upload_too_large(request):
             form = CallDocumentForm(request.POST)
             form.is_valid()
             form.errors.pop("file", None)
             form.add_error("file", too_large_message())
-        elif form.is_valid():
-            try:
-                services.add_call_document(call, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, _("The document is added. Both Sides approve the call text again."))
-                return redirect("calls:documents", pk=call.pk)
+        else:
+            form = CallDocumentForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    services.add_call_document(call, by=request.user, **form.cleaned_data)
+                except ValidationError as exc:
+                    apply_service_errors(form, exc)
+                else:
+                    messages.success(
+                        request, _("The document is added. Both Sides approve the call text again.")
+                    )
+                    return redirect("calls:documents", pk=call.pk)
     documents = selectors.call_documents_for_user(request.user, call=call)
     return render(
         request,
