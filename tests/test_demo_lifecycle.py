@@ -115,7 +115,16 @@ def test_every_demo_role_sees_the_demo_objects_on_its_main_pages(seeded):
     assert '<div class="fs-3">6</div>' in page  # proposals received
     assert '<div class="fs-3">2 / 2</div>' in page  # co-authored publications
     assert '<div class="fs-3">0 / 1</div>' in page  # exchanges EU → Japan / Japan → EU
-    assert "€1,400,000.00" in page and "¥55,000,000" in page  # the project's funding per Side
+    # Committed funding per Side: every funding decision of the awarded past call, whether or not a
+    # project was made of the proposal yet (the demo makes one project of the selected proposals).
+    assert "€3,400,000.00" in page and "¥153,000,000" in page
+    committed = {
+        code: sum(
+            FundingDecision.objects.filter(call=call, side__code=code).values_list("amount_minor", flat=True)
+        )
+        for code in ("EU", "JP")
+    }
+    assert committed == {"EU": 340_000_000, "JP": 153_000_000}
     project = Project.objects.get(proposal=quanta)
     page = _get("eu_researcher", reverse("reporting:project", args=[project.pk]))
     assert "QUANTA-NET" in page
