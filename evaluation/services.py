@@ -903,10 +903,10 @@ def open_selection(call) -> SelectionList:
 
 
 def selection_hash(selection: SelectionList) -> str:
-    entries = selection.entries.select_related("proposal").order_by("proposal__number")
-    return content_hash(
-        {"revision": selection.revision, "entries": [[e.proposal.number, e.outcome] for e in entries]}
-    )
+    """What both Sides approve: every proposal's outcome (read as plain values: a list of thousands
+    of entries is hashed on every page view)."""
+    entries = selection.entries.order_by("proposal__number").values_list("proposal__number", "outcome")
+    return content_hash({"revision": selection.revision, "entries": [list(entry) for entry in entries]})
 
 
 def selectable(proposal: Proposal) -> bool:
