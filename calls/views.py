@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from loi_portal.downloads import pdf_attachment
 from loi_portal.services import approvals_of
 from proposals.annexes import accepts_pdf_upload, too_large_message, upload_too_large
 
@@ -124,14 +125,7 @@ def call_document_download(request, pk, document_pk):
     """A call's document, for whoever may see the call (public once published), as an attachment."""
     call = get_object_or_404(selectors.calls_for_user(request.user), pk=pk)
     document = get_object_or_404(selectors.call_documents_for_user(request.user, call=call), pk=document_pk)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type="application/pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return pdf_attachment(document.file, document.original_name)
 
 
 @login_required

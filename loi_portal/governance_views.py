@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from loi_portal.forms import add_service_errors as _apply_errors
 from proposals.annexes import accepts_pdf_upload, too_large_message, upload_too_large
 
 from . import governance, selectors
+from .downloads import pdf_attachment
 from .governance_forms import (
     AuditFilterForm,
     DisclosureForm,
@@ -64,13 +65,8 @@ def _download(request, obj, field_name: str, action: str):
     if not document:
         raise Http404
     audit(action, by=request.user, obj=obj, sides=BOTH, file=document.name)
-    return FileResponse(
-        document.open("rb"),
-        as_attachment=True,
-        # Stored under a generated name; the download is named after the record.
-        filename=f"{obj._meta.model_name}-{obj.pk}.pdf",
-        content_type="application/pdf",
-    )
+    # Stored under a generated name; the download is named after the record.
+    return pdf_attachment(document, f"{obj._meta.model_name}-{obj.pk}.pdf")
 
 
 # -- the LoI record ----------------------------------------------------------------------------------

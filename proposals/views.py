@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
+from loi_portal.downloads import pdf_attachment
 from loi_portal.forms import add_service_errors as _add_errors
 from loi_portal.pdf import render_pdf
 
@@ -219,15 +220,7 @@ def annex_download(request, pk, annex_pk):
     proposal = _proposal(request, pk)
     annex = get_object_or_404(selectors.annexes_for_user(request.user).filter(proposal=proposal), pk=annex_pk)
     services.record_annex_download(annex, by=request.user)
-    response = FileResponse(
-        annex.file.open("rb"),
-        as_attachment=True,
-        filename=annex.original_name,
-        content_type="application/pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_attachment(annex.file, annex.original_name)
 
 
 @login_required

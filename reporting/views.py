@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from loi_portal.api.exceptions import Conflict
+from loi_portal.downloads import pdf_attachment
 from loi_portal.forms import add_service_errors as _apply_errors
 from proposals.annexes import accepts_pdf_upload, too_large_message, upload_too_large
 
@@ -256,7 +257,7 @@ def report_submit(request, pk):
 def attachment_download(request, pk, attachment_pk):
     report = _report(request, pk)
     attachment = get_object_or_404(ReportAttachment, pk=attachment_pk, report=report)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return pdf_attachment(attachment.file, attachment.original_name)
 
 
 @login_required

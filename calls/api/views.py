@@ -3,7 +3,6 @@ calls.selectors, so hidden objects are 404; each action maps to a predicate of c
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -14,6 +13,7 @@ from rest_framework.response import Response
 
 from loi_portal.api.exceptions import Conflict
 from loi_portal.api.permissions import PredicateViewSetMixin
+from loi_portal.downloads import pdf_attachment
 from loi_portal.models import User
 from loi_portal.services import approved_sides
 from proposals.annexes import too_large_message, use_annex_upload_handler
@@ -390,11 +390,4 @@ class CallDocumentViewSet(
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         document = self.get_object()
-        response = FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=document.original_name,
-            content_type="application/pdf",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return pdf_attachment(document.file, document.original_name)

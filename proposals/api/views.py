@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -16,6 +15,7 @@ from rest_framework.response import Response
 from calls.models import Call
 from loi_portal.api.exceptions import Conflict
 from loi_portal.api.permissions import PredicateViewSetMixin
+from loi_portal.downloads import pdf_attachment
 
 from .. import permissions as perms
 from .. import selectors, services
@@ -255,15 +255,7 @@ class AnnexViewSet(
     def download(self, request, pk=None):
         annex: Annex = self.get_object()
         services.record_annex_download(annex, by=request.user)
-        response = FileResponse(
-            annex.file.open("rb"),
-            as_attachment=True,
-            filename=annex.original_name,
-            content_type="application/pdf",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return pdf_attachment(annex.file, annex.original_name)
 
 
 class SubmissionViewSet(PredicateViewSetMixin, viewsets.ReadOnlyModelViewSet):

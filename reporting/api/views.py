@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from loi_portal.api.permissions import PredicateViewSetMixin
+from loi_portal.downloads import pdf_attachment
 from proposals.annexes import too_large_message, use_annex_upload_handler
 
 from .. import permissions, selectors, services
@@ -213,14 +214,7 @@ class ReportAttachmentViewSet(
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         attachment = self.get_object()
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type="application/pdf",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return pdf_attachment(attachment.file, attachment.original_name)
 
 
 class ExchangeRateViewSet(PredicateViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
