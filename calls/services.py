@@ -651,7 +651,7 @@ def add_call_document(call: Call, *, by: User, file, title: str, kind: str) -> C
     """Check an uploaded PDF by content (as the proposals' annexes are checked) and attach it to a
     draft call under a generated name; the call's text revision moves on, so both Sides approve
     the call again with the document. On any refusal nothing is kept."""
-    from proposals.annexes import checked_pdf
+    from proposals.annexes import checked_pdf, uploaded_name
 
     if kind not in CallDocumentKind.values:
         raise ValidationError({"kind": [_("Choose a valid kind of document.")]})
@@ -669,7 +669,7 @@ def add_call_document(call: Call, *, by: User, file, title: str, kind: str) -> C
                 call=locked,
                 title=title[:255],
                 kind=kind,
-                original_name=(getattr(file, "name", "") or "document.pdf").rsplit("/", 1)[-1][:255],
+                original_name=uploaded_name(file, "document.pdf"),
                 size=facts.size,
                 pages=facts.pages,
                 sha256=facts.sha256,

@@ -140,6 +140,11 @@ def checked_pdf(file, *, field: str = "file") -> PdfFacts:
         raise ValidationError({field: exc.messages}) from exc
 
 
+def uploaded_name(file, default: str) -> str:
+    """The name the uploader gave the file (kept for the download; never used to store it)."""
+    return (getattr(file, "name", "") or default).rsplit("/", 1)[-1][:255]
+
+
 def sha256_of(file) -> str:
     """The upload handler's hash when it made the file, otherwise read in chunks."""
     digest = getattr(file, "sha256", None)

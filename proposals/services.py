@@ -31,7 +31,7 @@ from loi_portal.notifications import notify
 from loi_portal.services import approve, audit, grant, revoke, side_role_group
 from loi_portal.timezones import BRUSSELS, TOKYO, UTC
 
-from .annexes import inspect_pdf
+from .annexes import inspect_pdf, uploaded_name
 from .enums import EDITABLE_STATES, AnnexKind, MemberRole, ProposalState
 from .models import (
     Annex,
@@ -500,7 +500,7 @@ def add_annex(proposal: Proposal, *, by: User, file, kind: str = AnnexKind.TECHN
                         ]
                     }
                 )
-            original = (getattr(file, "name", "") or "annex.pdf").rsplit("/", 1)[-1][:255]
+            original = uploaded_name(file, "annex.pdf")
             annex = Annex(
                 proposal=locked,
                 kind=kind,

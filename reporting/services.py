@@ -342,7 +342,7 @@ def add_attachment(report: PeriodicReport, uploaded, *, by) -> ReportAttachment:
     """Attach a PDF to a draft report after the checks every upload passes (proposals/annexes.py:
     by content, no active content, embedded files, encryption or compression bomb, within the size
     limit), stored under a generated name. On any refusal nothing is kept: no row, no file."""
-    from proposals.annexes import checked_pdf
+    from proposals.annexes import checked_pdf, uploaded_name
 
     facts = checked_pdf(uploaded)
     stored_name = None
@@ -351,7 +351,7 @@ def add_attachment(report: PeriodicReport, uploaded, *, by) -> ReportAttachment:
             locked = _lock_draft(report, by=by)
             attachment = ReportAttachment(
                 report=locked,
-                original_name=(getattr(uploaded, "name", "") or "attachment.pdf").rsplit("/", 1)[-1][:255],
+                original_name=uploaded_name(uploaded, "attachment.pdf"),
                 size=facts.size,
                 sha256=facts.sha256,
                 uploaded_by=by,

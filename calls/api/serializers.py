@@ -219,8 +219,18 @@ class CallDocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CallDocument
-        fields = ["id", "call", "title", "kind", "original_name", "size", "pages", "sha256", "uploaded_at"]
-        fields += ["download_url"]
+        fields = [
+            "id",
+            "call",
+            "title",
+            "kind",
+            "original_name",
+            "size",
+            "pages",
+            "sha256",
+            "uploaded_at",
+            "download_url",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.CharField())
