@@ -407,6 +407,30 @@ def remove_assignment(assignment: Assignment, *, by) -> Assignment:
 
 
 @transaction.atomic
+def end_assignments_of(evaluator: User, *, by) -> int:
+    """Ends every open assignment of ``evaluator`` (their evaluator role ended): each is removed, which
+    revokes the access it gave, and the officers of the Side are told to reassign the proposal.
+    Returns how many assignments ended."""
+    assignments = list(
+        Assignment.objects.select_for_update()
+        .filter(evaluator=evaluator, state__in=OPEN_ASSIGNMENT_STATES)
+        .select_related("evaluation__proposal", "side")
+        .order_by("pk")
+    )
+    for assignment in assignments:
+        _set_assignment_state(assignment, AssignmentState.REMOVED, by=by)
+        officers = User.objects.filter(groups=side_role_group(assignment.side, Role.OFFICER), is_active=True)
+        notify(
+            officers,
+            "evaluation_assignment_ended",
+            {"assignment": assignment, "proposal": assignment.evaluation.proposal},
+            event="evaluation.assignment_ended",
+            dedupe_key=f"assignment-ended-{assignment.pk}",
+        )
+    return len(assignments)
+
+
+@transaction.atomic
 def declare_no_conflict(assignment: Assignment, *, by) -> Assignment:
     """The evaluator declares no conflict of interest: the proposal opens to them (``view_proposal``
     granted) for reading and scoring."""

@@ -16,9 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
+from rest_framework.authtoken.models import Token
 
 from .enums import Role
 from .models import Approval, AuditEntry, Organisation, Side, SideRole, User
+from .signals import role_revoked
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +82,22 @@ def grant_role(user: User, role: str, *, by: User | None) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def revoke_role(user: User, role: str, *, by: User | None) -> None:
+    """Ends ``role`` for ``user`` and every access it gave, at once: the apps above end what hangs on
+    the role (``role_revoked``; evaluation ends the evaluator's open assignments and their grants),
+    and the user's API tokens are revoked for a privileged role, so a client already holding one is
+    refused from its next request."""
+    held = False
     if user.side_id:
-        user.groups.remove(side_role_group(user.side, role))
+        group = side_role_group(user.side, role)
+        held = user.groups.filter(pk=group.pk).exists()
+        user.groups.remove(group)
     user.__dict__.pop("roles", None)
     audit("role.revoke", by=by, obj=user, sides=[user.side.code] if user.side_id else ("EU", "JP"), role=role)
+    if held and role in PRIVILEGED_ROLES:
+        revoke_tokens(user, by=by)
+    role_revoked.send(sender=User, user=user, role=role, by=by)
 
 
 @transaction.atomic
@@ -315,3 +328,19 @@ def approve(obj: models.Model, version: str | int, *, by: User, comment: str = "
         raise ValidationError(_("Your Side has already approved this version.")) from exc
     audit("approval", by=by, obj=obj, version=str(version))
     return approval, is_approved_by_both(obj, version)
+
+
+# -- API tokens --------------------------------------------------------------------------------------
+
+# Roles whose API tokens end with the role (a researcher's token stays theirs after a role ends).
+PRIVILEGED_ROLES = (Role.OFFICER, Role.EVALUATOR, Role.OBSERVER, Role.EXPERT)
+
+
+def revoke_tokens(user: User, *, by: User | None = None) -> int:
+    """Deletes every API token ``user`` holds, so a client signed in with one is refused at once.
+
+    Returns how many tokens were revoked, and records it in the audit log."""
+    revoked, _details = Token.objects.filter(user=user).delete()
+    if revoked:
+        audit("api_tokens.revoked", by=by, obj=user, count=revoked)
+    return revoked
