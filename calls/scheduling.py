@@ -17,8 +17,8 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from loi_portal import clock
 from loi_portal.models import ScheduledTask
 
 from .enums import CallState
@@ -59,7 +59,7 @@ def pending_instants(call: Call) -> list[tuple[str, dt.datetime]]:
 def schedule_call(call_id: int, *, now: dt.datetime | None = None) -> list[ScheduledTask]:
     """Queue a countdown for each instant of the call that falls within the horizon and has none yet.
     Never raises for a broker outage: the reconciliation queues it again a minute later."""
-    now = now or timezone.now()
+    now = now or clock.now()
     call = Call.objects.filter(pk=call_id).first()
     if call is None:
         return []
@@ -120,7 +120,7 @@ def reconcile_calls(*, now: dt.datetime | None = None) -> dict[str, int]:
     horizon. Safe to run twice and concurrently (the call services lock the row and are idempotent)."""
     from .services import close_call, open_call
 
-    now = now or timezone.now()
+    now = now or clock.now()
     done = {"opened": 0, "closed": 0, "queued": 0}
     for call in Call.objects.filter(state=CallState.PUBLISHED, opens_at__lte=now, deadline__gt=now):
         if _move(open_call, call):

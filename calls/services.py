@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loi_portal import governance
+from loi_portal import clock, governance
 from loi_portal.enums import SideCode
 from loi_portal.models import Side, User
 from loi_portal.services import approve, audit, grant, is_approved_by_both
@@ -814,7 +814,7 @@ def transition_call(call: Call, to: str, *, by: User | None, reason: str = "") -
                 "allowed": allowed or _("nothing, it is final"),
             }
         )
-    now = timezone.now()
+    now = clock.now()
     _guard(locked, to, by=by, now=now)
     locked.state = to
     fields = ["state", "updated_at"]
@@ -869,7 +869,7 @@ def close_call(call: Call, by: User | None = None) -> Call:
     if locked.state in CLOSED_STATES:
         _refresh(call, locked)
         return locked
-    if locked.state == CallState.PUBLISHED and timezone.now() >= locked.deadline:
+    if locked.state == CallState.PUBLISHED and clock.now() >= locked.deadline:
         transition_call(call, CallState.OPEN, by=by, reason="opening missed before the deadline")
     transition_call(call, CallState.CLOSED, by=by)
     # Closing starts the parallel evaluation at once: both Sides get their eligibility lists.
@@ -917,7 +917,7 @@ def request_deadline_change(
     errors = {}
     if not (reason or "").strip():
         errors["reason"] = [_("Give the reason for moving the deadline.")]
-    if new_deadline <= timezone.now():
+    if new_deadline <= clock.now():
         errors["new_deadline"] = [_("The new deadline must be in the future.")]
     elif new_deadline <= locked.opens_at:
         errors["new_deadline"] = [_("The new deadline must be after the call opens.")]
@@ -966,10 +966,10 @@ def approve_deadline_change(change: DeadlineChange, *, by: User) -> tuple[Deadli
     _approval, both = approve(locked, "1", by=by)
     if not both:
         return locked, False
-    _require(locked.new_deadline > timezone.now(), _("The new deadline has passed; ask again."))
+    _require(locked.new_deadline > clock.now(), _("The new deadline has passed; ask again."))
     call.deadline = locked.new_deadline
     call.save(update_fields=["deadline", "updated_at"])
-    locked.applied_at = timezone.now()
+    locked.applied_at = clock.now()
     locked.save(update_fields=["applied_at"])
     audit(
         "call.deadline_changed",

@@ -10,6 +10,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from loi_portal import clock
 from loi_portal.models import ScheduledTask
 
 from . import scheduling
@@ -26,7 +27,7 @@ def _due(task, call_id: int, instant_iso: str, field: str, states: set[str]) -> 
     instant = getattr(call, field)
     if instant != dt.datetime.fromisoformat(instant_iso):
         return None, True  # moved (an approved extension): the task queued for the new instant acts
-    wait = (instant - timezone.now()).total_seconds()
+    wait = (instant - clock.now()).total_seconds()
     if wait > 0:
         if task.request.is_eager:
             return None, False

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from calls.enums import ALLOWED_TRANSITIONS, CallState
 from calls.models import CallBudget, PlanSideTerms
 from calls.services import transition_call
-from loi_portal import governance
+from loi_portal import clock, governance
 from loi_portal.enums import Role
 from loi_portal.models import Side, User, content_hash
 from loi_portal.notifications import notify
@@ -1017,7 +1017,7 @@ def _take_effect(selection: SelectionList, version: str, *, by) -> None:
         if entry.proposal.state == ProposalState.INELIGIBLE:
             continue
         transition_proposal(entry.proposal, to, by=by, reason="joint selection")
-    now = timezone.now()
+    now = clock.now()
     selection.effective_hash = version
     selection.effective_at = now
     selection.first_effective_at = selection.first_effective_at or now
@@ -1238,7 +1238,7 @@ def file_review_request(proposal: Proposal, *, by, side, text: str) -> ReviewReq
     if not can_request_review(by, proposal):
         raise ValidationError(_("You cannot request a review of this evaluation."))
     deadline = review_request_deadline(proposal)
-    if deadline is None or timezone.now() > deadline:
+    if deadline is None or clock.now() > deadline:
         raise ValidationError(_("Requests for evaluation review are accepted within 30 days of the outcome."))
     if not text.strip():
         raise ValidationError({"text": _("Describe the problem with the procedure.")})

@@ -16,6 +16,7 @@ from django.db.models import Min, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from . import clock
 from .governance_models import (
     DIVERGENCE_LINKABLE,
     DIVERGENCE_TRANSITIONS,
@@ -81,7 +82,7 @@ def discontinuation_effective_at() -> dt.datetime | None:
 def new_calls_allowed(at: dt.datetime | None = None) -> bool:
     """False from the effective date of a Side's discontinuation: no new call may be published."""
     effective = discontinuation_effective_at()
-    return effective is None or (at or timezone.now()) < effective
+    return effective is None or (at or clock.now()) < effective
 
 
 def discontinuation_notice(at: dt.datetime | None = None) -> str:
@@ -95,7 +96,7 @@ def discontinuation_notice(at: dt.datetime | None = None) -> str:
         "given": formats.date_format(first.given_on, "DATE_FORMAT"),
         "effective": formats.date_format(first.effective_on, "DATE_FORMAT"),
     }
-    if (at or timezone.now()) >= effective_instant(first.effective_on):
+    if (at or clock.now()) >= effective_instant(first.effective_on):
         return (
             _(
                 "%(side)s discontinued its participation in the Letter of Intent with effect from "

@@ -6,9 +6,8 @@ its own: only the object grants made by the services do."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from calls.enums import CallState
+from loi_portal import clock
 
 from .enums import EDITABLE_STATES, MemberRole, ProposalState
 
@@ -28,7 +27,7 @@ def is_member(user, proposal) -> bool:
 
 def _call_open(proposal) -> bool:
     call = proposal.call
-    return call.state == CallState.OPEN and timezone.now() <= call.deadline
+    return call.state == CallState.OPEN and clock.now() <= call.deadline
 
 
 def can_start_proposal(user, call) -> bool:
@@ -37,7 +36,7 @@ def can_start_proposal(user, call) -> bool:
         and user.side_id
         and user.is_researcher
         and call.state == CallState.OPEN
-        and timezone.now() <= call.deadline
+        and clock.now() <= call.deadline
     )
 
 
@@ -88,7 +87,7 @@ def can_remove_annex(user, annex) -> bool:
 
 def can_list_call_proposals(user, call) -> bool:
     """Officers list a call's proposals once its deadline has passed."""
-    return bool(user.is_authenticated and user.is_officer and timezone.now() > call.deadline)
+    return bool(user.is_authenticated and user.is_officer and clock.now() > call.deadline)
 
 
 def can_manage_late_exception(user, proposal) -> bool:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch
-from django.utils import timezone
 
 from calls.enums import CallState
+from loi_portal import clock
 from loi_portal.notifications import notify
 
 from .enums import ProposalState
@@ -55,7 +55,7 @@ def drafts_to_remind(now: dt.datetime):
 def send_deadline_reminders(*, now: dt.datetime | None = None) -> int:
     """Queue the reminder due now for every unsubmitted draft; returns how many were newly queued.
     Safe to run twice: the dedupe key of each (proposal, milestone, deadline) queues it once."""
-    now = now or timezone.now()
+    now = now or clock.now()
     queued = 0
     for proposal in drafts_to_remind(now):
         milestone = milestone_for(proposal.call.deadline, now)

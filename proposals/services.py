@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from calls.enums import CallState
 from calls.models import Call, CallBudget
+from loi_portal import clock
 from loi_portal.models import AuditEntry, Side, User, content_hash
 from loi_portal.notifications import notify
 from loi_portal.services import approve, audit, grant, revoke, side_role_group
@@ -60,14 +61,9 @@ class EditConflict(Exception):
 
 
 def server_now() -> dt.datetime:
-    """The database server's clock, read in the current transaction (``clock_timestamp()``, not the
-    transaction start time): the single clock that decides the deadline."""
-    if connection.vendor != "postgresql":
-        # The SQLite demo has one process and no database clock function: Python's clock it is.
-        return timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT clock_timestamp()")
-        return cursor.fetchone()[0]
+    """The database server's clock (``loi_portal.clock.now``): the single clock that decides the
+    deadline."""
+    return clock.now()
 
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -144,7 +140,7 @@ def _transition_many(queryset, to: str, *, by, reason: str = "") -> list[int]:
 
 
 def call_is_open(call: Call, *, now: dt.datetime | None = None) -> bool:
-    now = now or timezone.now()
+    now = now or server_now()
     return call.state == CallState.OPEN and now <= call.deadline
 
 
@@ -815,7 +811,7 @@ def approve_late_exception(exception: LateSubmissionException, *, by: User) -> L
     locked = LateSubmissionException.objects.select_for_update().get(pk=exception.pk)
     _approval, both = approve(locked, 1, by=by)
     if both and locked.approved_at is None:
-        locked.approved_at = timezone.now()
+        locked.approved_at = server_now()
         locked.save(update_fields=["approved_at"])
         audit(
             "proposal.late_exception_approved",

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
+from loi_portal import clock
 from loi_portal.notifications import notify
 
 from .selectors import reports_due_between
@@ -27,7 +26,7 @@ def milestone_for(due_at: dt.datetime, now: dt.datetime) -> str | None:
 
 def send_report_reminders(*, now: dt.datetime | None = None) -> int:
     """Queue the reminder due now for every draft report due within 7 days; safe to run twice."""
-    now = now or timezone.now()
+    now = now or clock.now()
     queued = 0
     for report in reports_due_between(now, now + MILESTONES[-1][1]):
         milestone = milestone_for(report.due_at, now)

@@ -141,3 +141,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.section("browser journey screenshots")
         for path in saved:
             terminalreporter.write_line(str(path.relative_to(root)))
+
+
+@pytest.fixture
+def python_clock(monkeypatch):
+    """Point the portal's one clock (the database's) at Python's, so time-machine can travel it."""
+    from django.utils import timezone
+
+    from loi_portal import clock
+
+    monkeypatch.setattr(clock, "now", timezone.now)

@@ -23,7 +23,8 @@ from tests.calls.helpers import (
 )
 from tests.factories import TopicFactory, make_call, make_user
 
-pytestmark = pytest.mark.django_db
+# time-machine travels Python's clock: the portal's one clock follows it here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("python_clock")]
 
 
 def test_opening_after_the_deadline_is_refused_naming_the_field(eu_officer, jp_officer):

@@ -508,7 +508,9 @@ def test_applicants_are_told_when_the_summary_is_out(
     assert "evaluation summary" in mailoutbox[0].body
 
 
-def test_review_request_within_30_days_answered_by_the_side_concerned(selected_call, jp_officer, eu_officer):
+def test_review_request_within_30_days_answered_by_the_side_concerned(
+    selected_call, jp_officer, eu_officer, python_clock
+):
     proposal = selected_call.proposals.first()
     member = proposal.members.get().user
     request = services.file_review_request(

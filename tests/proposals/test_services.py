@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from calls.enums import CallState
+from loi_portal import clock
 from loi_portal.models import AuditEntry
 from proposals import services
 from proposals.enums import MemberRole, ProposalState
@@ -215,7 +216,7 @@ def test_a_stale_lock_version_is_a_conflict_and_overwrites_nothing(open_call, eu
 def _travel_db_clock(monkeypatch):
     """time-machine moves Python's clock; the submission reads the database clock through
     ``server_now``, which the test points at the travelled clock."""
-    monkeypatch.setattr(services, "server_now", timezone.now)
+    monkeypatch.setattr(clock, "now", timezone.now)
 
 
 def test_submission_one_second_before_the_deadline_is_accepted(ready_proposal, eu_researcher, monkeypatch):
