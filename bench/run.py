@@ -385,6 +385,8 @@ def bench_rush(n, clients):
             session.headers["Authorization"] = f"Token {tokens[user_id]}"
             for pk in queues.get(user_id, []):
                 t = time.perf_counter()
+                # The submit carries no body: its upload is complete when the request is sent.
+                sent_at = timezone.now()
                 try:
                     r = session.post(f"{base}/api/v1/proposals/{pk}/submit/", timeout=60)
                     status, body = (
@@ -398,7 +400,7 @@ def bench_rush(n, clients):
                 except requests.RequestException as exc:
                     status, body = 0, {"error": str(exc)}
                 with lock:
-                    results.append((pk, status, body, (time.perf_counter() - t) * 1000))
+                    results.append((pk, status, body, (time.perf_counter() - t) * 1000, sent_at))
 
         t0 = time.perf_counter()
         threads = [threading.Thread(target=submitter, args=(u.pk,)) for u in researchers]
@@ -416,7 +418,7 @@ def bench_rush(n, clients):
 
     accepted = [
         (pk, body)
-        for pk, status, body, _ in results
+        for pk, status, body, _ms, _sent in results
         if 200 <= status < 300 and isinstance(body, dict) and body.get("sha256")
     ]
     stored = {
@@ -428,10 +430,16 @@ def bench_rush(n, clients):
     lost = sum(1 for pk, body in accepted if pk not in stored or not stored[pk].sha256)
     # Stored after the deadline without an approved late exception (the bench grants none).
     late = sum(1 for sub in stored.values() if sub.submitted_at > deadline and sub.late_exception_id is None)
-    latencies = [ms for *_, ms in results]
+    # Sent (upload complete) at least 1 s before the deadline, and still refused: queueing made it late.
+    sent_before_refused = sum(
+        1
+        for _pk, status, _b, _ms, sent_at in results
+        if not 200 <= status < 300 and sent_at <= deadline - dt.timedelta(seconds=1)
+    )
+    latencies = [ms for _pk, _s, _b, ms, _sent in results]
     statuses = {}
     refusals = {}
-    for _, status, body, _ in results:
+    for _pk, status, body, _ms, _sent in results:
         statuses[status] = statuses.get(status, 0) + 1
         if not 200 <= status < 300:
             if isinstance(body, dict):
@@ -444,6 +452,7 @@ def bench_rush(n, clients):
         "accepted": len(accepted),
         "lost": lost,
         "late_accepted": late,
+        "sent_before_refused": sent_before_refused,
         "p50_ms": round(percentile(latencies, 50) or 0, 1),
         "p95_ms": round(percentile(latencies, 95) or 0, 1),
         "p99_ms": round(percentile(latencies, 99) or 0, 1),
@@ -488,6 +497,7 @@ def main():
         "accepted",
         "lost",
         "late_accepted",
+        "sent_before_refused",
         "p50_ms",
         "p95_ms",
         "p99_ms",
