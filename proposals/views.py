@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
+from calls.selectors import calls_for_user
 from loi_portal.downloads import pdf_attachment
 from loi_portal.forms import add_service_errors as _add_errors
 from loi_portal.pdf import render_pdf
@@ -54,7 +55,8 @@ def my_proposals(request):
 
 @login_required
 def start(request, call_pk):
-    call = get_object_or_404(Call, pk=call_pk)
+    # A call the user may not see (a draft) is missing to them, exactly like an id that does not exist.
+    call = get_object_or_404(calls_for_user(request.user).prefetch_related(None), pk=call_pk)
     if not perms.can_start_proposal(request.user, call):
         raise PermissionDenied(_("Only researchers can start a proposal, and only on an open call."))
     form = ProposalForm(request.POST or None, call=call)
@@ -362,7 +364,7 @@ def accept_invitation(request, token):
 @login_required
 def call_proposals(request, call_pk):
     """Officers: a call's proposals after its deadline, with search and the duplicate-PI flag."""
-    call = get_object_or_404(Call, pk=call_pk)
+    call = get_object_or_404(calls_for_user(request.user).prefetch_related(None), pk=call_pk)
     if not perms.can_list_call_proposals(request.user, call):
         raise PermissionDenied
     search = SearchForm(request.GET or None)

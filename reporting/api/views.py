@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -309,8 +309,9 @@ class ExportJobViewSet(PredicateViewSetMixin, mixins.CreateModelMixin, viewsets.
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        job = self.get_queryset().filter(pk=pk).first()
-        if job is None or not job.file:
+        # DRF's lookup answers 404 for an id that is not a valid key (``abc``), not 500.
+        job = generics.get_object_or_404(self.get_queryset(), pk=pk)
+        if not job.file:
             raise Http404
         self.check_object_permissions(request, job)
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name or "export")
